@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DetectionConfig(AppConfig):
+    name = "engage.detection"
+    label = "detection"

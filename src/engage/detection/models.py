@@ -1,0 +1,31 @@
+"""Episodes: a caller (or a place) crossing a detection rule, with the contacts as evidence."""
+from django.db import models
+
+
+class Episode(models.Model):
+    class Subject(models.TextChoices):
+        CALLER = "caller", "Caller"
+        LOCATION = "location", "Location"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        REVIEWED = "reviewed", "Reviewed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    subject = models.CharField(max_length=16, choices=Subject.choices, default=Subject.CALLER)
+    caller = models.ForeignKey("identity.Caller", null=True, blank=True, on_delete=models.CASCADE, related_name="episodes")
+    place_key = models.CharField(max_length=300, blank=True, db_index=True)
+    rule = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    first_contact_at = models.DateTimeField()
+    last_contact_at = models.DateTimeField()
+    contact_count = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW, db_index=True)
+    contacts = models.ManyToManyField("contacts.Contact", related_name="episodes", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["caller", "rule", "window_end"])]
