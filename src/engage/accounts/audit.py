@@ -1,0 +1,28 @@
+"""Write the audit log: every consultation of a person's record, with its purpose."""
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from engage.accounts.models import ApiKey, AuditEvent
+
+
+def record(
+    request: HttpRequest | None,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    purpose: str = "",
+    *,
+    api_key: ApiKey | None = None,
+) -> AuditEvent:
+    user = getattr(request, "user", None) if request is not None else None
+    return AuditEvent.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        api_key=api_key,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        purpose=purpose[:300],
+        path=request.get_full_path()[:500] if request is not None else "",
+        ip=request.META.get("REMOTE_ADDR") if request is not None else None,
+    )
