@@ -1,10 +1,29 @@
-"""The JSON API (django-ninja): one NinjaAPI, each app contributing a router."""
+"""The JSON API (django-ninja): one NinjaAPI, each app contributing a router.
+
+The OpenAPI schema is served at /api/openapi.json. /api/docs is a plain HTML page
+rendered here from that schema: ninja's Swagger page loads its assets from a CDN
+unless the `ninja` app's static files are served, and nothing here may need the network.
+"""
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Engage API", version="1", urls_namespace="api")
+from engage.flags.api import router as flags_router
+from engage.flags.docs import PlainDocs
+
+api = NinjaAPI(
+    title="Engage API",
+    version="1",
+    urls_namespace="api",
+    description="Flags for the handler's screen (ICCS / C&C) and the live contact feed. "
+    "Authenticate with the `X-API-Key` header (`engage apikey NAME [--push]`).",
+    docs=PlainDocs(),
+    docs_url="/docs",
+)
 
 
 @api.get("/ping", auth=None, include_in_schema=False)
 def ping(request):
     """Constant response: the baseline for latency benchmarks."""
     return {"ok": True}
+
+
+api.add_router("/", flags_router)
