@@ -1,0 +1,63 @@
+"""Service levels (an hourly aggregate of the ACD figures) and abandoned-999 callback tasks."""
+from django.conf import settings
+from django.db import models
+
+
+class ServiceHour(models.Model):
+    """Contacts in one local hour, one channel, one whole-second wait bucket.
+
+    Maintained from contacts on import (engage.service.aggregate); every service-level
+    figure is a sum over these rows, so a year's report reads a few hundred thousand
+    small rows instead of millions of contacts. `wait_bucket` is ceil(wait seconds),
+    capped at 3600; null when the contact has no ACD timing (digital channels).
+    """
+
+    day = models.DateField()  # calendar day in the force's timezone
+    month = models.CharField(max_length=7)  # YYYY-MM, local
+    dow = models.PositiveSmallIntegerField()  # 0 = Monday
+    hour = models.PositiveSmallIntegerField()  # 0-23, local
+    channel = models.CharField(max_length=16)
+    wait_bucket = models.PositiveSmallIntegerField(null=True)
+    answered = models.BooleanField()
+    abandoned = models.BooleanField()
+    contacts = models.PositiveIntegerField()
+    wait_sum = models.FloatField(default=0)  # seconds, exact (for the mean)
+    talk_sum = models.FloatField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"]), models.Index(fields=["month", "channel"])]
+
+
+class CallbackTask(models.Model):
+    """An abandoned 999 call that must be called back (or traced) until the caller is known safe."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "Calling back"
+        DONE = "done", "Done"
+        ESCALATED = "escalated", "Escalated to trace"
+
+    class Outcome(models.TextChoices):
+        NONE = "", "No outcome yet"
+        SAFE_MISDIAL = "safe_misdial", "Safe: misdial"
+        SAFE_POCKET = "safe_pocket", "Safe: pocket dial"
+        SAFE_OTHER = "safe_other", "Safe: other (e.g. already reported)"
+        NEEDS_HELP = "needs_help", "Needs help: incident created"
+        NO_ANSWER = "no_answer", "No answer: escalate to trace"
+
+    contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="callback_task")
+    created_at = models.DateTimeField(auto_now_add=True)
+    due_at = models.DateTimeField()  # the call's arrival + the callback target
+    priority = models.PositiveSmallIntegerField(default=0, db_index=True)  # higher first
+    reasons = models.JSONField(default=list, blank=True)  # why the priority: readable strings
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True, default="")
+    incident_number = models.CharField(max_length=64, blank=True)  # for needs_help
+    note = models.TextField(blank=True)
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True)  # first callback attempt
+    completed_at = models.DateTimeField(null=True, blank=True)
+    handler_seconds = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "contact__arrived_at"]

@@ -1,0 +1,244 @@
+"""The hourly service aggregate (ServiceHour): built from contacts, kept current on import.
+
+Local days, hours and weekdays are computed in NumPy from epoch seconds and the
+timezone's UTC-offset transitions, so the same code serves SQLite and PostgreSQL and a
+year of contacts aggregates in seconds. A day is rebuilt whole (delete + insert), which
+makes every rebuild idempotent.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.db import connection, transaction
+
+from engage.config import section
+from engage.contacts.models import Contact
+from engage.service.models import ServiceHour
+
+WAIT_CAP = 3600
+CHANNELS = ["999", "101", "webchat", "online_report", "social_media", "other"]
+UTC = dt.timezone.utc
+
+
+def force_tz() -> ZoneInfo:
+    return ZoneInfo(section("force").get("timezone", "Europe/London"))
+
+
+def local_day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """UTC instants [start of `first`, start of the day after `last`) in the force's timezone."""
+    tz = force_tz()
+    start = dt.datetime.combine(first, dt.time(), tz).astimezone(UTC)
+    end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tz).astimezone(UTC)
+    return start, end
+
+
+def month_bounds(month: str) -> tuple[dt.date, dt.date]:
+    """First and last local day of a YYYY-MM month."""
+    year, mon = (int(x) for x in month.split("-"))
+    first = dt.date(year, mon, 1)
+    nxt = dt.date(year + (mon == 12), mon % 12 + 1, 1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+@functools.lru_cache(maxsize=8)
+def _transitions(tzname: str, first_year: int, last_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """(UTC epoch of each offset change, offset seconds from then on), hour by hour scan."""
+    tz = ZoneInfo(tzname)
+    t = dt.datetime(first_year - 1, 12, 31, tzinfo=UTC)
+    end = dt.datetime(last_year + 1, 1, 2, tzinfo=UTC)
+    starts, offsets = [t.timestamp()], [t.astimezone(tz).utcoffset().total_seconds()]
+    step = dt.timedelta(hours=1)
+    while t < end:
+        t += step
+        off = t.astimezone(tz).utcoffset().total_seconds()
+        if off != offsets[-1]:
+            starts.append(t.timestamp())
+            offsets.append(off)
+    return np.array(starts), np.array(offsets)
+
+
+def local_parts(epoch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local day number (days since 1970-01-01 local), hour and weekday (0 = Monday)."""
+    if len(epoch) == 0:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, empty
+    years = dt.datetime.fromtimestamp(float(epoch.min()), UTC).year, dt.datetime.fromtimestamp(float(epoch.max()), UTC).year
+    starts, offsets = _transitions(force_tz().key, *years)
+    idx = np.searchsorted(starts, epoch, side="right") - 1
+    local = epoch + offsets[np.clip(idx, 0, len(offsets) - 1)]
+    daynum = np.floor_divide(local, 86400).astype(np.int64)
+    hour = (np.floor_divide(local, 3600) % 24).astype(np.int64)
+    dow = (daynum + 3) % 7  # 1970-01-01 was a Thursday
+    return daynum, hour, dow
+
+
+def _epoch_sql(column: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"(julianday({column}) - 2440587.5) * 86400.0"
+    return f"EXTRACT(EPOCH FROM {column})"
+
+
+def fetch_timings(start: dt.datetime, end: dt.datetime) -> dict[str, np.ndarray]:
+    """The columns service levels need, for contacts arriving in [start, end), as arrays."""
+    table = Contact._meta.db_table
+    sql = (
+        f"SELECT {_epoch_sql('arrived_at')}, channel, {_epoch_sql('answered_at')}, {_epoch_sql('ended_at')}, "
+        f"queue_seconds, talk_seconds, abandoned FROM {table} WHERE arrived_at >= %s AND arrived_at < %s"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [start, end])
+        rows = cur.fetchall()
+    if not rows:
+        cols = [np.array([], dtype=float)] * 7
+    else:
+        cols = list(zip(*rows))
+    arrived, channel, answered_at, ended_at, queue, talk, abandoned = cols
+    as_float = lambda seq: np.array([np.nan if v is None else float(v) for v in seq], dtype=float)  # noqa: E731
+    return {
+        "arrived": np.array(arrived, dtype=float),
+        "channel": np.array(channel, dtype=object),
+        "answered_at": as_float(answered_at),
+        "ended_at": as_float(ended_at),
+        "queue": as_float(queue),
+        "talk": as_float(talk),
+        "abandoned": np.array([bool(v) for v in abandoned], dtype=bool),
+    }
+
+
+def waits(t: dict[str, np.ndarray]) -> np.ndarray:
+    """Seconds in the queue: the ACD's queue_seconds, else answer (or, abandoned, end) minus arrival."""
+    wait = t["queue"].copy()
+    missing = np.isnan(wait)
+    to_answer = t["answered_at"] - t["arrived"]
+    wait[missing] = to_answer[missing]
+    missing = np.isnan(wait) & t["abandoned"]
+    to_end = t["ended_at"] - t["arrived"]
+    wait[missing] = to_end[missing]
+    return np.where(wait < 0, 0.0, wait)
+
+
+def build_rows(t: dict[str, np.ndarray]) -> list[ServiceHour]:
+    """Aggregate fetched contacts into ServiceHour rows (not saved)."""
+    n = len(t["arrived"])
+    if n == 0:
+        return []
+    daynum, hour, dow = local_parts(t["arrived"])
+    wait = waits(t)
+    has_wait = ~np.isnan(wait)
+    bucket = np.where(has_wait, np.minimum(np.ceil(np.nan_to_num(wait)), WAIT_CAP), -1).astype(np.int64)
+    answered = (~np.isnan(t["answered_at"]) | (has_wait & ~t["abandoned"])) & ~t["abandoned"]
+    chan_codes = {c: i for i, c in enumerate(CHANNELS)}
+    chan = np.array([chan_codes.get(c, chan_codes["other"]) for c in t["channel"]], dtype=np.int64)
+    # One integer key per (day, hour, channel, bucket, answered, abandoned).
+    key = ((((daynum * 24 + hour) * 8 + chan) * (WAIT_CAP + 2) + (bucket + 1)) * 2 + answered) * 2 + t["abandoned"]
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    wait_sum = np.bincount(inverse, weights=np.where(has_wait, np.nan_to_num(wait), 0.0))
+    talk_sum = np.bincount(inverse, weights=np.nan_to_num(t["talk"]))
+    rows = []
+    for k, c, ws, ts in zip(uniq.tolist(), counts.tolist(), wait_sum.tolist(), talk_sum.tolist()):
+        k, ab = divmod(k, 2)
+        k, an = divmod(k, 2)
+        k, b = divmod(k, WAIT_CAP + 2)
+        k, ch = divmod(k, 8)
+        d, h = divmod(k, 24)
+        day = dt.date(1970, 1, 1) + dt.timedelta(days=d)
+        rows.append(
+            ServiceHour(
+                day=day, month=day.strftime("%Y-%m"), dow=day.weekday(), hour=h, channel=CHANNELS[ch],
+                wait_bucket=None if b == 0 else b - 1, answered=bool(an), abandoned=bool(ab),
+                contacts=c, wait_sum=ws, talk_sum=ts,
+            )
+        )
+    return rows
+
+
+def rebuild_days(first: dt.date, last: dt.date) -> int:
+    """Recompute the aggregate for local days first..last inclusive; returns rows written."""
+    start, end = local_day_bounds(first, last)
+    rows = build_rows(fetch_timings(start, end))
+    with transaction.atomic():
+        ServiceHour.objects.filter(day__gte=first, day__lte=last).delete()
+        ServiceHour.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def rebuild_all() -> int:
+    """Recompute the whole aggregate, month by month (bounded memory)."""
+    from django.db.models import Max, Min
+
+    span = Contact.objects.aggregate(first=Min("arrived_at"), last=Max("arrived_at"))
+    ServiceHour.objects.all().delete()
+    if span["first"] is None:
+        return 0
+    tz = force_tz()
+    first, last = span["first"].astimezone(tz).date(), span["last"].astimezone(tz).date()
+    written = 0
+    month_start = first.replace(day=1)
+    while month_start <= last:
+        _, month_end = month_bounds(month_start.strftime("%Y-%m"))
+        written += rebuild_days(month_start, month_end)
+        month_start = month_end + dt.timedelta(days=1)
+    return written
+
+
+def days_of_contacts(contact_ids: list[int]) -> list[dt.date]:
+    """Local days the given contacts arrived on, with a day's margin either side.
+
+    The margin covers a contact whose arrival time moved across midnight when a later
+    source row joined it (the old day is then rebuilt too).
+    """
+    tz = force_tz()
+    days: set[dt.date] = set()
+    for i in range(0, len(contact_ids), 900):
+        for arrived in Contact.objects.filter(id__in=contact_ids[i : i + 900]).values_list("arrived_at", flat=True):
+            day = arrived.astimezone(tz).date()
+            days.update({day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)})
+    return sorted(days)
+
+
+def refresh_for_contacts(contact_ids: list[int]) -> int:
+    """Rebuild the days touched by these contacts, as contiguous runs of days."""
+    days = days_of_contacts(contact_ids)
+    written = 0
+    run_start = prev = None
+    for day in days + [None]:
+        if run_start is not None and (day is None or day - prev > dt.timedelta(days=1)):
+            written += rebuild_days(run_start, prev)
+            run_start = None
+        if day is not None and run_start is None:
+            run_start = day
+        prev = day
+    return written
+
+
+def month_fingerprint(month: str) -> tuple[int, int]:
+    """(contacts, abandoned) straight from the contacts table, for the month's local days."""
+    from django.db.models import Count, Q
+
+    first, last = month_bounds(month)
+    start, end = local_day_bounds(first, last)
+    got = Contact.objects.filter(arrived_at__gte=start, arrived_at__lt=end).aggregate(
+        n=Count("id"), ab=Count("id", filter=Q(abandoned=True))
+    )
+    return got["n"], got["ab"]
+
+
+def aggregate_fingerprint(month: str) -> tuple[int, int]:
+    from django.db.models import Q, Sum
+
+    got = ServiceHour.objects.filter(month=month).aggregate(n=Sum("contacts"), ab=Sum("contacts", filter=Q(abandoned=True)))
+    return got["n"] or 0, got["ab"] or 0
+
+
+def ensure_month(month: str) -> bool:
+    """Rebuild a month whose aggregate disagrees with its contacts (e.g. a deferred import).
+
+    Returns True if it had to rebuild. Cheap: two indexed counts.
+    """
+    if month_fingerprint(month) == aggregate_fingerprint(month):
+        return False
+    rebuild_days(*month_bounds(month))
+    return True
