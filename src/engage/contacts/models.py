@@ -124,6 +124,18 @@ class SourceRecord(models.Model):
     file_name = models.CharField(max_length=500)
     line_number = models.PositiveIntegerField(null=True, blank=True)
     run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL)
+    # What the importer needs to (re)join rows whatever order they arrive in
+    # (docs/formats.md, "Joining sources"): the row's own time and number, the key it
+    # links by (call_id, digital reference) and its parsed fields as JSON, so a contact
+    # can always be rebuilt from its source rows.
+    at = models.DateTimeField(null=True, blank=True)
+    phone_e164 = models.CharField(max_length=20, blank=True)
+    link_key = models.CharField(max_length=128, blank=True)
+    data = models.TextField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["system", "source_key"], name="source_record_once")]
+        indexes = [
+            models.Index(fields=["system", "link_key"], name="source_record_link"),
+            models.Index(fields=["phone_e164", "at"], name="source_record_phone_at"),
+        ]

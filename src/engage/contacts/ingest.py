@@ -1,0 +1,477 @@
+"""Contact ingestion: files (`engage import`) and the live feed (`ingest_rows`).
+
+Rows are parsed and validated in Python, then written a batch at a time, each batch in
+one transaction together with its quarantined rows and the run's counters. So a run
+killed at any moment leaves whole batches only, and running it again completes it:
+rows already in are recognised by SourceRecord (system, source_key) and counted as
+duplicates. Joins (docs/formats.md) are computed in the same transaction.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import itertools
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from engage import config
+from engage.contacts import store
+from engage.contacts.colmap import ColumnMap, load_map
+from engage.contacts.formats import COLUMNS, KEY, PARSERS, SOURCES, BadRow, Record, SkipRow, TimeParser
+from engage.contacts.joining import CONTACT_FIELDS, build_contact, match_incidents
+from engage.contacts.models import Contact, ImportRun
+from engage.contacts.signals import contacts_imported
+
+log = logging.getLogger(__name__)
+csv.field_size_limit(10_000_000)
+
+
+class IngestError(Exception):
+    """A file that cannot be imported at all (missing columns, empty, unreadable)."""
+
+
+@dataclass
+class ImportResult:
+    run_id: int
+    source: str = ""
+    file_name: str = ""
+    read: int = 0
+    imported: int = 0
+    duplicate: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, field, reason)
+    contact_ids: list[int] = field(default_factory=list)  # contacts created or changed
+    status: str = "completed"
+    seconds: float = 0.0
+
+
+def _settings() -> dict:
+    ingest = config.section("ingest")
+    force = config.section("force")
+    return {
+        "tolerance": float(ingest.get("cc_call_tolerance_seconds", 900)),
+        "batch_size": int(ingest.get("batch_size", 5000)),
+        "timezone": force.get("timezone", "Europe/London"),
+        "region": force.get("phone_region", "GB"),
+    }
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def ingest_rows(
+    source: str, rows: list[dict], *, file_name: str = "api", defer: bool = False, column_map: ColumnMap | None = None
+) -> ImportResult:
+    """Import rows given as dicts (canonical column names, or a map's headers).
+
+    The live feed's path: same validation, quarantine and idempotency as a file.
+    Line numbers in problems are 1-based positions in `rows`.
+    """
+    _check_source(source)
+    digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
+    items = ((i, row, None) for i, row in enumerate(rows, start=1))
+    return _run(source, items, file_name, digest, column_map, defer)
+
+
+def ingest_file(
+    path: str | Path,
+    source: str,
+    column_map: ColumnMap | str | Path | None = None,
+    defer: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Import one CSV file. Raises IngestError (one clear line) if it cannot be read at all."""
+    _check_source(source)
+    path = Path(path)
+    if isinstance(column_map, (str, Path)):
+        column_map = load_map(column_map, source)
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    digest, encoding = _scan(path, column_map.encoding if column_map else None)
+    items = _read_csv(path, source, column_map, encoding, progress)
+    first = next(items)  # reads and checks the header before a run is recorded
+    return _run(source, itertools.chain([first], items), str(path.resolve()), digest, column_map, defer)
+
+
+def _check_source(source: str) -> None:
+    if source not in SOURCES:
+        raise IngestError(f"unknown source {source!r}: expected one of {', '.join(SOURCES)}")
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def _scan(path: Path, encoding: str | None) -> tuple[str, str]:
+    """One pass: the file's SHA-256 and its encoding (UTF-8 with/without BOM, else cp1252)."""
+    sha = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = encoding is None
+    first = b""
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            sha.update(chunk)
+            if not first:
+                first = chunk[:3]
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    if not first:
+        raise IngestError(f"{path}: empty file (no header row)")
+    if encoding:
+        return sha.hexdigest(), encoding
+    return sha.hexdigest(), ("utf-8-sig" if utf8 else "cp1252")
+
+
+def _read_csv(
+    path: Path, source: str, cmap: ColumnMap | None, encoding: str, progress: Callable[[int, int], None] | None
+) -> Iterator[tuple[int, dict | None, str | None]]:
+    """Yield (line, row, error) per data row; the first item is yielded after the header check."""
+    size = path.stat().st_size
+    with path.open("rb") as raw:
+        text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+        reader = csv.reader(text, delimiter=cmap.delimiter if cmap else ",")
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise IngestError(f"{path}: unreadable header row: {exc}") from None
+        if not header or not any(h.strip() for h in header):
+            raise IngestError(f"{path}: empty file (no header row)")
+        names, positions = _header_positions(path, source, cmap, header)
+        width = len(header)
+        yield (0, None, None)  # header accepted
+        last = reader.line_num
+        for n in itertools.count():
+            try:
+                values = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield (last + 1, None, f"unreadable CSV: {exc}")
+                last = reader.line_num
+                continue
+            line, last = last + 1, reader.line_num
+            if not values:
+                continue  # blank line
+            if progress and n % 5000 == 0:
+                progress(raw.tell(), size)
+            if len(values) != width:
+                what = "truncated" if len(values) < width else "too many fields"
+                yield (line, {"_raw": values}, f"{what}: {len(values)} fields, header has {width}")
+                continue
+            yield (line, {name: values[i] for name, i in zip(names, positions)}, None)
+        if progress:
+            progress(size, size)
+
+
+def _header_positions(path: Path, source: str, cmap: ColumnMap | None, header: list[str]):
+    index = {h.strip().lstrip("\ufeff").strip().lower(): i for i, h in enumerate(header)}
+    wanted = cmap.required_headers() if cmap else COLUMNS[source]
+    missing = [name for name in wanted if name.strip().lower() not in index]
+    if missing:
+        hint = "" if cmap else f" (not a canonical {source} file? give its column map with --map)"
+        raise IngestError(f"{path}: missing columns: {', '.join(missing)}{hint}")
+    return wanted, [index[name.strip().lower()] for name in wanted]
+
+
+# ---------------------------------------------------------------- the run
+
+
+def _run(source, items: Iterable, file_name: str, digest: str, cmap: ColumnMap | None, defer: bool) -> ImportResult:
+    started = time.perf_counter()
+    now = timezone.now()
+    ImportRun.objects.filter(file_hash=digest, source=source, status=ImportRun.Status.RUNNING).update(
+        status=ImportRun.Status.FAILED, message="interrupted; a later run of the same file completes it", ended_at=now
+    )
+    run = ImportRun.objects.create(
+        source=source, file_name=file_name[:500], file_hash=digest, column_map=(cmap.name if cmap else "")[:500],
+        started_at=now,
+    )
+    importer = _Importer(source, run, file_name, cmap, defer)
+    try:
+        importer.consume(items)
+    except BaseException as exc:
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportRun.Status.FAILED, ended_at=timezone.now(), message=str(exc)[:2000] or type(exc).__name__
+        )
+        raise
+    result = importer.result
+    result.seconds = time.perf_counter() - started
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportRun.Status.COMPLETED, ended_at=timezone.now(), message=importer.message
+    )
+    return result
+
+
+class _Importer:
+    def __init__(self, source: str, run: ImportRun, file_name: str, cmap: ColumnMap | None, defer: bool):
+        s = _settings()
+        self.source, self.run, self.file_name, self.cmap, self.defer = source, run, file_name, cmap, defer
+        self.tolerance, self.batch_size, self.region = s["tolerance"], s["batch_size"], s["region"]
+        self.parse_time = TimeParser(cmap.timezone if cmap else s["timezone"], cmap.date_formats if cmap else None)
+        self.parse_row = PARSERS[source]
+        self.result = ImportResult(run_id=run.pk, source=source, file_name=file_name)
+        self.seen: set[str] = set()  # keys met in this run: a second one is a duplicate
+        self.message = ""
+
+    def consume(self, items: Iterable) -> None:
+        records: list[Record] = []
+        bad: list[tuple[int, str, str, str]] = []
+        pending_counts = [0, 0, 0]  # read, skipped, in-run duplicates since the last flush
+        for line, row, error in items:
+            if line == 0:
+                continue
+            pending_counts[0] += 1
+            if error is not None:
+                bad.append((line, "", error, _raw(row)))
+            else:
+                try:
+                    canonical = self.cmap.transform(row) if self.cmap else row
+                    record = self.parse_row(canonical, line, self.parse_time, self.region)
+                except SkipRow:
+                    pending_counts[1] += 1
+                    continue
+                except BadRow as exc:
+                    bad.append((line, exc.field, exc.reason, _raw(row)))
+                    continue
+                if record.key in self.seen:
+                    pending_counts[2] += 1
+                    continue
+                self.seen.add(record.key)
+                records.append(record)
+            if len(records) + len(bad) >= self.batch_size:
+                self._flush(records, bad, pending_counts)
+                records, bad, pending_counts = [], [], [0, 0, 0]
+        self._flush(records, bad, pending_counts)
+
+    def _flush(self, records: list[Record], bad: list, counts: list[int]) -> None:
+        if not records and not bad and not any(counts):
+            return
+        r = self.result
+        with transaction.atomic():
+            cursor = connection.cursor()
+            store.lock_for_import(cursor)
+            new_ids, changed_ids, duplicates = _commit(cursor, self.source, records, self, self.run.pk)
+            now = _now_text()
+            store.upsert_quarantine(
+                cursor,
+                [(self.run.pk, self.source, self.file_name[:500], line, fld[:100], reason[:500], raw, now)
+                 for line, fld, reason, raw in bad],
+            )
+            r.read += counts[0]
+            r.skipped += counts[1]
+            r.duplicate += counts[2] + duplicates
+            r.quarantined += len(bad)
+            r.imported += len(records) - duplicates
+            ImportRun.objects.filter(pk=self.run.pk).update(
+                rows_read=r.read, rows_imported=r.imported, rows_quarantined=r.quarantined,
+                rows_duplicate=r.duplicate, rows_skipped=r.skipped,
+            )
+        r.problems.extend((line, fld, reason) for line, fld, reason, _ in bad)
+        ids = new_ids + changed_ids
+        r.contact_ids.extend(ids)
+        if ids and not self.defer:
+            for receiver, response in contacts_imported.send_robust(sender=None, contact_ids=ids, source=self.source):
+                if isinstance(response, Exception):
+                    log.error("contacts_imported receiver %s failed: %s", receiver, response)
+                    self.message = f"a receiver of contacts_imported failed: {response}"[:2000]
+
+
+def _now_text() -> str:
+    return store.db_time(str(timezone.now().replace(tzinfo=None)))
+
+
+def _raw(row) -> str:
+    if row is None:
+        return ""
+    values = row["_raw"] if "_raw" in row else list(row.values())
+    out = io.StringIO()
+    csv.writer(out).writerow(["" if v is None else v for v in values])
+    return out.getvalue().rstrip("\r\n")[:2000]
+
+
+# ---------------------------------------------------------------- one batch, one transaction
+
+
+class _Slots:
+    """Where each row goes: an existing contact ("c", id) or a new one ("n", token)."""
+
+    def __init__(self):
+        self.tokens = itertools.count()
+
+    def new(self) -> tuple[str, int]:
+        return ("n", next(self.tokens))
+
+
+def _commit(cursor, source: str, records: list[Record], imp: _Importer, run_id: int):
+    """Write one batch; returns (new contact ids, changed contact ids, duplicates vs the database)."""
+    if not records:
+        return [], [], 0
+    existing = {k for (k,) in store.select_in(
+        cursor, f"SELECT source_key FROM {store.SOURCE} WHERE system = %s AND source_key {{in}}",
+        [r.key for r in records], [source])}
+    records = [r for r in records if r.key not in existing]
+    if not records:
+        return [], [], len(existing)
+    slots = _Slots()
+    slot_of: dict[str, tuple[str, int]] = {}
+    moves: list[tuple[int, tuple[str, int], int]] = []  # (source record id, target slot, from contact)
+    if source in ("calls", "acd"):
+        _place_by_call_id(cursor, records, slot_of, slots)
+    elif source == "digital":
+        _place_digital(cursor, records, slot_of, slots)
+    else:
+        _place_digital_incidents(cursor, records, slot_of, slots)
+    if source in ("calls", "cc"):
+        _match_by_number(cursor, records, slot_of, slots, moves, imp.tolerance)
+    for r in records:
+        if r.key not in slot_of:
+            slot_of[r.key] = slots.new()
+
+    # Contact ids for new slots.
+    new_tokens = sorted({s for s in slot_of.values() if s[0] == "n"} | {t for _, t, _ in moves if t[0] == "n"})
+    token_id = dict(zip(new_tokens, store.allocate_contact_ids(cursor, len(new_tokens))))
+    contact_of = lambda slot: token_id[slot] if slot[0] == "n" else slot[1]  # noqa: E731
+
+    store.insert_rows(cursor, store.SOURCE, store.SR_COLUMNS, [
+        (contact_of(slot_of[r.key]), r.system, r.key, imp.file_name[:500], r.line, run_id, store.db_time(r.at),
+         r.phone, r.link[:128], json.dumps(r.data, separators=(",", ":")))
+        for r in records
+    ])
+    store.move_source_records(cursor, [(contact_of(t), sr_id) for sr_id, t, _ in moves])
+
+    # Rebuild every contact the batch touched; new ones without moved-in rows from memory.
+    existing_touched = {s[1] for s in slot_of.values() if s[0] == "c"} | {c for _, _, c in moves}
+    existing_touched |= {t[1] for _, t, _ in moves if t[0] == "c"}
+    from_db = existing_touched | {token_id[t] for _, t, _ in moves if t[0] == "n"}
+    parts: dict[int, list] = defaultdict(list)
+    for cid, system, key, data in store.select_in(
+        cursor, f"SELECT contact_id, system, source_key, data FROM {store.SOURCE} WHERE contact_id {{in}}", from_db
+    ):
+        parts[cid].append((system, key, json.loads(data) if data else {}))
+    for r in records:
+        cid = contact_of(slot_of[r.key])
+        if cid not in from_db:
+            parts[cid].append((r.system, r.key, r.data))
+
+    new_ids = sorted(token_id.values())
+    emptied = sorted(c for c in existing_touched if not parts.get(c))
+    changed = sorted(c for c in existing_touched if parts.get(c))
+    now = _now_text()
+    fields = CONTACT_FIELDS
+    times = {"arrived_at", "answered_at", "ended_at"}
+
+    def values(cid):
+        c = build_contact(parts[cid], imp.region)
+        return [store.db_time(c[f]) if f in times else c[f] for f in fields]
+
+    store.insert_rows(cursor, store.CONTACT, ["id", *fields, "imported_at"],
+                      [(cid, *values(cid), now) for cid in new_ids])
+    store.update_contacts(cursor, fields, [(*values(cid), cid) for cid in changed])
+    if emptied:
+        Contact.objects.filter(id__in=emptied).delete()
+    return new_ids, changed, len(existing)
+
+
+def _place_by_call_id(cursor, records, slot_of, slots) -> None:
+    # calls and ACD rows with the same call_id are one contact, whichever came first.
+    found = dict(store.select_in(
+        cursor, f"SELECT link_key, contact_id FROM {store.SOURCE} WHERE system IN ('calls', 'acd') AND link_key {{in}}",
+        {r.link for r in records}))
+    by_link: dict[str, tuple[str, int]] = {}
+    for r in records:
+        if r.link in found:
+            slot_of[r.key] = ("c", found[r.link])
+        else:
+            slot_of[r.key] = by_link.setdefault(r.link, slots.new())
+
+
+def _place_digital(cursor, records, slot_of, slots) -> None:
+    # A digital contact joins the C&C incident its reference names, if that incident's
+    # contact has no digital contact yet (the first to arrive joins; docs/formats.md).
+    refs = {r.link for r in records if r.link}
+    found = dict(store.select_in(
+        cursor, f"SELECT link_key, contact_id FROM {store.SOURCE} WHERE system = 'cc' AND link_key {{in}}", refs))
+    taken = {c for (c,) in store.select_in(
+        cursor, f"SELECT contact_id FROM {store.SOURCE} WHERE system = 'digital' AND contact_id {{in}}",
+        set(found.values()))}
+    for r in sorted(records, key=lambda r: (r.at, r.key)):
+        cid = found.get(r.link) if r.link else None
+        if cid is not None and cid not in taken:
+            taken.add(cid)
+            slot_of[r.key] = ("c", cid)
+
+
+def _place_digital_incidents(cursor, records, slot_of, slots) -> None:
+    # A digital C&C incident joins the earliest digital contact giving its number as reference.
+    links = {r.link for r in records if r.link}
+    rows = store.select_in(
+        cursor, f"SELECT link_key, contact_id, at, source_key FROM {store.SOURCE} WHERE system = 'digital' AND link_key {{in}}",
+        links)
+    taken = {c for (c,) in store.select_in(
+        cursor, f"SELECT contact_id FROM {store.SOURCE} WHERE system = 'cc' AND contact_id {{in}}", {r[1] for r in rows})}
+    best: dict[str, int] = {}
+    for link, cid, _at, _key in sorted(rows, key=lambda x: (str(x[2]), x[3])):
+        if cid not in taken and link not in best:
+            best[link] = cid
+    for r in records:
+        if r.link and r.link in best:
+            slot_of[r.key] = ("c", best[r.link])
+
+
+def _match_by_number(cursor, records, slot_of, slots, moves, tolerance) -> None:
+    """Re-derive the incident-to-call join for every number in the batch (see joining.py)."""
+    phones = {r.phone for r in records if r.matchable}
+    if not phones:
+        return
+    db_calls = store.select_in(
+        cursor, f"SELECT id, contact_id, source_key, at, phone_e164 FROM {store.SOURCE} WHERE system = 'calls' AND phone_e164 {{in}}",
+        phones)
+    db_incs = store.select_in(
+        cursor, f"SELECT id, contact_id, source_key, at, phone_e164 FROM {store.SOURCE} "
+        "WHERE system = 'cc' AND link_key = '' AND phone_e164 {in}", phones)
+    call_contacts = {row[1] for row in db_calls}
+    calls: dict[str, list] = defaultdict(list)
+    incidents: dict[str, list] = defaultdict(list)
+    call_slot: dict[str, tuple[str, int]] = {}
+    inc_db: dict[str, tuple[int, int]] = {}
+    for sr_id, cid, key, at, phone in db_calls:
+        calls[phone].append((at, key))
+        call_slot[key] = ("c", cid)
+    for sr_id, cid, key, at, phone in db_incs:
+        incidents[phone].append((at, key))
+        inc_db[key] = (sr_id, cid)
+    new_incidents = []
+    for r in records:
+        if not r.matchable:
+            continue
+        if r.system == "calls":
+            calls[r.phone].append((r.at, r.key))
+            call_slot[r.key] = slot_of[r.key]
+        else:
+            incidents[r.phone].append((r.at, r.key))
+            new_incidents.append(r)
+    for phone in phones:
+        matched = match_incidents(calls.get(phone, []), incidents.get(phone, []), tolerance)
+        for _at, key in incidents.get(phone, []):
+            target = call_slot.get(matched[key]) if key in matched else None
+            if key in inc_db:
+                sr_id, current = inc_db[key]
+                if target is None and current in call_contacts:
+                    moves.append((sr_id, slots.new(), current))  # left its call: a contact of its own again
+                elif target is not None and target != ("c", current):
+                    moves.append((sr_id, target, current))
+            else:
+                slot_of[key] = target if target is not None else slots.new()

@@ -1,0 +1,107 @@
+"""Bulk database operations for the importer, on SQLite and PostgreSQL alike.
+
+Raw SQL (executemany on SQLite, COPY on PostgreSQL) because the ORM's per-object cost
+would dominate a million-row import. Callers hold a transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.db import connection
+
+CONTACT = "contacts_contact"
+SOURCE = "contacts_sourcerecord"
+QUARANTINE = "contacts_quarantinedrow"
+SR_COLUMNS = ["contact_id", "system", "source_key", "file_name", "line_number", "run_id", "at", "phone_e164", "link_key", "data"]
+_CHUNK = 5000
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def db_time(text: str | None):
+    """Our naive-UTC timestamp text as the database wants it."""
+    if text is None:
+        return None
+    return f"{text}+00:00" if is_postgres() else text
+
+
+def lock_for_import(cursor) -> None:
+    """Serialise importers (file and live feed) so check-then-insert cannot race.
+
+    SQLite's transactions here are BEGIN IMMEDIATE, which already takes the write lock.
+    """
+    if is_postgres():
+        cursor.execute(f"LOCK TABLE {SOURCE} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def select_in(cursor, sql: str, values: Iterable, params: Sequence = ()) -> list[tuple]:
+    """Run `sql` whose `{in}` stands for "IN (values)"; chunked for SQLite."""
+    values = list(values)
+    if not values:
+        return []
+    if is_postgres():
+        cursor.execute(sql.format(**{"in": "= ANY(%s)"}), [*params, values])
+        return cursor.fetchall()
+    out: list[tuple] = []
+    for i in range(0, len(values), _CHUNK):
+        chunk = values[i : i + _CHUNK]
+        cursor.execute(sql.format(**{"in": f"IN ({','.join(['%s'] * len(chunk))})"}), [*params, *chunk])
+        out.extend(cursor.fetchall())
+    return out
+
+
+def allocate_contact_ids(cursor, n: int) -> list[int]:
+    if n == 0:
+        return []
+    if is_postgres():
+        cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{CONTACT}', 'id')) FROM generate_series(1, %s)", [n])
+        return [row[0] for row in cursor.fetchall()]
+    # The write lock is held (BEGIN IMMEDIATE): nobody else can take these ids.
+    cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {CONTACT}")
+    top = cursor.fetchone()[0]
+    cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [CONTACT])
+    row = cursor.fetchone()
+    start = max(top, row[0] if row else 0) + 1
+    return list(range(start, start + n))
+
+
+def insert_rows(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    if is_postgres():
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join(["%s"] * len(columns))
+    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def update_contacts(cursor, columns: list[str], rows: list[tuple]) -> None:
+    """rows: (values..., id)."""
+    if rows:
+        sets = ", ".join(f"{c} = %s" for c in columns)
+        cursor.executemany(f"UPDATE {CONTACT} SET {sets} WHERE id = %s", rows)
+
+
+def move_source_records(cursor, moves: list[tuple[int, int]]) -> None:
+    """moves: (new contact id, source record id)."""
+    if moves:
+        cursor.executemany(f"UPDATE {SOURCE} SET contact_id = %s WHERE id = %s", moves)
+
+
+def upsert_quarantine(cursor, rows: list[tuple]) -> None:
+    """rows: (run_id, source, file_name, line_number, field, reason, raw, created_at).
+
+    A re-imported file's bad rows are the same rows: they move to the newest run.
+    """
+    if rows:
+        cursor.executemany(
+            f"INSERT INTO {QUARANTINE} (run_id, source, file_name, line_number, field, reason, raw, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (source, file_name, line_number, field) DO UPDATE "
+            "SET run_id = excluded.run_id, reason = excluded.reason, raw = excluded.raw",
+            rows,
+        )
