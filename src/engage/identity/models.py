@@ -8,6 +8,11 @@ class Caller(models.Model):
     primary_number = models.CharField(max_length=20, blank=True, db_index=True)
     postcode = models.CharField(max_length=12, blank=True)
     area_code = models.CharField(max_length=16, blank=True, db_index=True)
+    # Normalised display name (engage.identity.normalise.name_key): the live receiver
+    # attaches a no-number contact by exact name_key + postcode.
+    name_key = models.CharField(max_length=200, blank=True, db_index=True)
+    # Set when a coordinator merged this caller into another; its contacts moved there.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,0 +1,732 @@
+"""Caller resolution: contacts -> callers (docs/identity.md).
+
+1. Deterministic: one E.164 number is one caller, unless the number is shared
+   (configured, a SharedNumber row, or used by many distinct names). Withheld,
+   unavailable and invalid numbers are never numbers.
+2. Probabilistic: Splink over name, address/postcode, number, e-mail/handle links a
+   person across numbers, attaches withheld-number contacts that give a name and
+   address, and splits a shared number into its people (engage.identity.linkage).
+3. Clustering: a union-find over signatures, coordinator "same" links first, then
+   the number links, then Splink's pairs strongest first; a merge that would join two
+   contacts a coordinator called "not the same" is refused.
+4. Callers: a cluster keeps the caller that holds most of its contacts, so caller ids
+   (and the cases on them) survive a full rebuild.
+
+Contacts with nothing identifying (no usable number, name, e-mail or handle) stay
+unresolved: caller null. They cannot be told apart, so counting them as one person
+would invent a repeat caller, and one caller each would add noise without information.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+from django.db import connection, transaction
+from django.db.models.deletion import ProtectedError
+
+from engage import config
+from engage.contacts.models import Contact
+from engage.identity import linkage
+from engage.identity.areas import area_for_postcode
+from engage.identity.models import Caller, LinkOverride, SharedNumber
+from engage.identity.normalise import address_key, name_key, postcode_district, postcode_key
+from engage.identity.phones import PRESENT, normalise
+
+log = logging.getLogger(__name__)
+CHUNK = 500
+
+
+# ---------------------------------------------------------------- configuration
+def identity_config() -> dict:
+    defaults = {
+        "shared_numbers": [],
+        "shared_min_distinct_names": 4,
+        "shared_name_similarity": 0.88,
+        "match_threshold": 0.95,
+        "probability_two_random_records_match": 1e-5,
+        "model_path": "",
+    }
+    return {**defaults, **config.section("identity")}
+
+
+def shared_numbers() -> set[str]:
+    """Numbers never linked as one caller: the configured list plus SharedNumber rows."""
+    region = config.section("force").get("phone_region", "GB")
+    configured = {normalise(str(n), region).e164 for n in identity_config()["shared_numbers"]}
+    return (configured | set(SharedNumber.objects.values_list("e164", flat=True))) - {""}
+
+
+# ---------------------------------------------------------------- records
+@dataclass(slots=True)
+class Record:
+    contact_id: int
+    phone: str  # E.164 when present, else ""
+    name: str
+    address: str
+    postcode: str
+    email: str
+    handle: str
+    caller_id: int | None
+
+
+_FIELDS = ["id", "phone_e164", "phone_status", "name", "address", "postcode", "email", "handle", "caller_id"]
+
+
+def _rows(sql_where: str = "", params: Sequence = ()) -> list[Record]:
+    table = Contact._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {', '.join(_FIELDS)} FROM {table} {sql_where} ORDER BY id", params)
+        return [
+            Record(cid, e164 if status == PRESENT and e164 else "", name or "", address or "", postcode or "",
+                   (email or "").strip().lower(), (handle or "").strip().lower(), caller)
+            for cid, e164, status, name, address, postcode, email, handle, caller in cur.fetchall()
+        ]
+
+
+def _identifying(rec: Record, shared: set[str]) -> bool:
+    usable_phone = rec.phone and rec.phone not in shared
+    return bool(usable_phone or name_key(rec.name).full or rec.email or rec.handle)
+
+
+# ---------------------------------------------------------------- shared numbers
+def detect_shared_numbers(records: Iterable[Record], known: set[str]) -> dict[str, int]:
+    """Numbers the data shows as shared: used by at least `shared_min_distinct_names`
+    different people's names (misspellings of one name count once). Saves them as
+    SharedNumber(origin=detected) and returns {number: distinct names} for new ones."""
+    cfg = identity_config()
+    minimum = int(cfg["shared_min_distinct_names"])
+    names: dict[str, set[str]] = defaultdict(set)
+    for rec in records:
+        full = name_key(rec.name).full
+        if rec.phone and full and rec.phone not in known:
+            names[rec.phone].add(full)
+    candidates = {phone: sorted(n) for phone, n in names.items() if len(n) >= minimum}
+    found = {}
+    for phone, phone_names in candidates.items():
+        distinct = _distinct_people(phone_names, float(cfg["shared_name_similarity"]))
+        if distinct >= minimum:
+            found[phone] = distinct
+    SharedNumber.objects.bulk_create(
+        [SharedNumber(e164=p, origin=SharedNumber.Origin.DETECTED, distinct_names=n,
+                      label=f"{n} different names") for p, n in found.items()],
+        ignore_conflicts=True,
+    )
+    return found
+
+
+def _distinct_people(names: list[str], similarity: float) -> int:
+    """How many different people a list of names is, counting near-spellings once."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        pairs = con.execute(
+            "SELECT a.n, b.n FROM (SELECT unnest($1) AS n) a, (SELECT unnest($1) AS n) b "
+            "WHERE a.n < b.n AND jaro_winkler_similarity(a.n, b.n) >= $2", [names, similarity]
+        ).fetchall()
+    finally:
+        con.close()
+    uf = _UnionFind(len(names))
+    index = {n: i for i, n in enumerate(names)}
+    for a, b in pairs:
+        uf.union(index[a], index[b])
+    return len({uf.find(i) for i in range(len(names))})
+
+
+# ---------------------------------------------------------------- clustering
+class _UnionFind:
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> int:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+        return ra
+
+
+class _ConstrainedUnionFind(_UnionFind):
+    """Union-find that refuses to join two components a "not the same" override separates."""
+
+    def __init__(self, size: int, apart: dict[int, set[int]]) -> None:
+        super().__init__(size)
+        self.apart = apart  # node -> nodes it must never share a component with
+        self.members: dict[int, set[int]] = {n: {n} for n in apart}  # root -> constrained nodes in it
+
+    def try_union(self, a: int, b: int) -> bool:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return True
+        in_a, in_b = self.members.get(ra, ()), self.members.get(rb, ())
+        if in_a and in_b:
+            roots_b = {self.find(x) for x in in_b}
+            for node in in_a:
+                if any(self.find(other) in roots_b for other in self.apart[node]):
+                    return False
+        root = self.union(ra, rb)
+        other = rb if root == ra else ra
+        if in_b or in_a:
+            self.members[root] = set(in_a) | set(in_b)
+            self.members.pop(other, None)
+        return True
+
+
+@dataclass
+class Clustering:
+    clusters: list[list[int]]  # contact ids per cluster
+    unresolved: list[int]  # contact ids with nothing identifying
+    signatures: int = 0
+    splink_pairs: int = 0
+    shared: set[str] = field(default_factory=set)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _signature(rec: Record, shared: set[str], pinned: set[int]) -> tuple:
+    name = name_key(rec.name)
+    phone = rec.phone if rec.phone not in shared else ""
+    key = (phone, name.first, name.surname, address_key(rec.address), postcode_key(rec.postcode), rec.email, rec.handle)
+    # A contact named in an override keeps its own node, so the override can hold it
+    # apart from contacts with identical details.
+    return key + ((rec.contact_id,) if rec.contact_id in pinned else ())
+
+
+def cluster(records: list[Record], shared: set[str], overrides: list[tuple[str, int, int]] | None = None) -> Clustering:
+    """Group contacts into people. `overrides`: (kind, contact_a, contact_b)."""
+    cfg = identity_config()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    overrides = overrides or []
+    pinned = {c for _, a, b in overrides for c in (a, b)}
+    sig_index: dict[tuple, int] = {}
+    contact_sig: dict[int, int] = {}
+    sig_contacts: list[int] = []  # contacts per signature (for anchors)
+    unresolved: list[int] = []
+    for rec in records:
+        if rec.contact_id not in pinned and not _identifying(rec, shared):
+            unresolved.append(rec.contact_id)
+            continue
+        key = _signature(rec, shared, pinned)
+        sig = sig_index.get(key)
+        if sig is None:
+            sig = sig_index[key] = len(sig_index)
+            sig_contacts.append(0)
+        sig_contacts[sig] += 1
+        contact_sig[rec.contact_id] = sig
+    keys = list(sig_index)
+    timings["signatures"] = time.perf_counter() - started
+
+    apart: dict[int, set[int]] = defaultdict(set)
+    same_edges = []
+    for kind, a, b in overrides:
+        if a not in contact_sig or b not in contact_sig:
+            continue
+        sa, sb = contact_sig[a], contact_sig[b]
+        if kind == LinkOverride.Kind.NOT_SAME:
+            apart[sa].add(sb)
+            apart[sb].add(sa)
+        else:
+            same_edges.append((sa, sb))
+    uf = _ConstrainedUnionFind(len(keys), dict(apart))
+    for sa, sb in same_edges:
+        uf.try_union(sa, sb)
+
+    # Deterministic: every signature on a number joins the number's busiest signature.
+    by_phone: dict[str, list[int]] = defaultdict(list)
+    for sig, key in enumerate(keys):
+        if key[0]:
+            by_phone[key[0]].append(sig)
+    for sigs in by_phone.values():
+        anchor = max(sigs, key=lambda s: (sig_contacts[s], -s))
+        for sig in sigs:
+            uf.try_union(anchor, sig)
+    timings["deterministic"] = time.perf_counter() - started - timings["signatures"]
+
+    t0 = time.perf_counter()
+    edges = linkage.predict_edges(_frame(keys), float(cfg["match_threshold"]),
+                                  float(cfg["probability_two_random_records_match"]), cfg["model_path"])
+    timings["splink"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for a, b, _ in edges:
+        uf.try_union(a, b)
+
+    groups: dict[int, list[int]] = defaultdict(list)
+    for contact_id, sig in contact_sig.items():
+        groups[uf.find(sig)].append(contact_id)
+    timings["clustering"] = time.perf_counter() - t0
+    return Clustering(list(groups.values()), unresolved, len(keys), len(edges), shared, timings)
+
+
+def _frame(keys: list[tuple]) -> pd.DataFrame:
+    def none(value: str) -> str | None:
+        return value or None
+
+    rows = []
+    for sig, (phone, first, surname, address, postcode, email, handle, *_) in enumerate(keys):
+        rows.append((sig, none(first), none(surname), none(address), none(postcode),
+                     none(postcode_district(postcode)), none(phone), none(email), none(handle)))
+    return pd.DataFrame(rows, columns=linkage.COLUMNS)
+
+
+def _overrides() -> list[tuple[str, int, int]]:
+    return list(LinkOverride.objects.order_by("decided_at", "id").values_list("kind", "contact_a_id", "contact_b_id"))
+
+
+# ---------------------------------------------------------------- writing callers
+def _assign_full(clusters: list[list[int]], current: dict[int, int | None]) -> dict[int, int | None]:
+    """contact -> caller id (negative = new caller #n). The caller holding most of a
+    cluster's contacts keeps it; each existing caller goes to at most one cluster."""
+    candidates = []
+    for index, members in enumerate(clusters):
+        counts = Counter(current[c] for c in members if current[c] is not None)
+        candidates.extend((count, index, caller) for caller, count in counts.items())
+    candidates.sort(key=lambda t: (-t[0], t[2], t[1]))
+    cluster_caller: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, index, caller in candidates:
+        if index not in cluster_caller and caller not in taken:
+            cluster_caller[index] = caller
+            taken.add(caller)
+    assignment: dict[int, int | None] = {}
+    new = 0
+    for index, members in enumerate(clusters):
+        if index not in cluster_caller:
+            new += 1
+            cluster_caller[index] = -new
+        for c in members:
+            assignment[c] = cluster_caller[index]
+    return assignment
+
+
+def _assign_incremental(clusters: list[list[int]], current: dict[int, int | None]) -> dict[int, int | None]:
+    """Only unresolved contacts move: to the caller most of their cluster already has."""
+    assignment: dict[int, int | None] = {}
+    new = 0
+    for members in clusters:
+        waiting = [c for c in members if current[c] is None]
+        if not waiting:
+            continue
+        counts = Counter(current[c] for c in members if current[c] is not None)
+        if counts:
+            caller = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        else:
+            new += 1
+            caller = -new
+        for c in waiting:
+            assignment[c] = caller
+    return assignment
+
+
+def _write_assignment(assignment: dict[int, int | None], current: dict[int, int | None]) -> tuple[dict[int, int], int]:
+    """Create new callers, point changed contacts at their caller. Returns (new id map, contacts changed)."""
+    placeholders = sorted({c for c in assignment.values() if c is not None and c < 0}, reverse=True)
+    created = Caller.objects.bulk_create([Caller() for _ in placeholders], batch_size=1000)
+    new_ids = {ph: caller.pk for ph, caller in zip(placeholders, created)}
+    changes = []
+    for contact_id, caller in assignment.items():
+        caller = new_ids.get(caller, caller)
+        if current.get(contact_id) != caller:
+            changes.append((contact_id, caller))
+    set_contact_callers(changes)
+    return new_ids, len(changes)
+
+
+def set_contact_callers(changes: list[tuple[int, int | None]]) -> None:
+    """Bulk UPDATE contacts.caller_id through a temporary table (SQLite and PostgreSQL)."""
+    if not changes:
+        return
+    table = Contact._meta.db_table
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS identity_caller_update")
+        cur.execute("CREATE TEMPORARY TABLE identity_caller_update (contact_id bigint PRIMARY KEY, caller_id bigint)")
+        for start in range(0, len(changes), 50_000):
+            cur.executemany("INSERT INTO identity_caller_update (contact_id, caller_id) VALUES (%s, %s)",
+                            changes[start:start + 50_000])
+        if connection.vendor == "postgresql":
+            cur.execute(f"UPDATE {table} c SET caller_id = u.caller_id FROM identity_caller_update u "
+                        "WHERE c.id = u.contact_id")
+        else:
+            cur.execute(f"UPDATE {table} SET caller_id = (SELECT u.caller_id FROM identity_caller_update u "
+                        f"WHERE u.contact_id = {table}.id) WHERE id IN (SELECT contact_id FROM identity_caller_update)")
+        cur.execute("DROP TABLE identity_caller_update")
+
+
+def refresh_callers(caller_ids: Iterable[int], shared: set[str] | None = None) -> int:
+    """Recompute display_name, primary_number, postcode, area_code and name_key from contacts."""
+    ids = sorted({c for c in caller_ids if c is not None})
+    if not ids:
+        return 0
+    shared = shared_numbers() if shared is None else shared
+    names: dict[int, Counter] = defaultdict(Counter)
+    numbers: dict[int, Counter] = defaultdict(Counter)
+    postcodes: dict[int, Counter] = defaultdict(Counter)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        marks = ", ".join(["%s"] * len(chunk))
+        for rec in _rows(f"WHERE caller_id IN ({marks})", chunk):
+            if name_key(rec.name).full:
+                names[rec.caller_id][rec.name.strip()] += 1
+            if rec.phone and rec.phone not in shared:
+                numbers[rec.caller_id][rec.phone] += 1
+            if postcode_key(rec.postcode):
+                postcodes[rec.caller_id][postcode_key(rec.postcode)] += 1
+    changed = []
+    for start in range(0, len(ids), CHUNK):
+        for caller in Caller.objects.filter(pk__in=ids[start:start + CHUNK]):
+            values = _caller_values(names[caller.pk], numbers[caller.pk], postcodes[caller.pk])
+            if any(getattr(caller, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(caller, k, v)
+                changed.append(caller)
+    Caller.objects.bulk_update(changed, ["display_name", "name_key", "primary_number", "postcode", "area_code"],
+                               batch_size=1000)
+    return len(changed)
+
+
+def _most_common(counter: Counter) -> str:
+    return min(counter.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counter else ""
+
+
+def _caller_values(names: Counter, numbers: Counter, postcodes: Counter) -> dict[str, str]:
+    display = _most_common(names)[:200]
+    postcode = _most_common(postcodes)[:12]
+    return {"display_name": display, "name_key": name_key(display).full[:200],
+            "primary_number": _most_common(numbers), "postcode": postcode, "area_code": area_for_postcode(postcode)}
+
+
+def _delete_orphans(candidate_ids: Iterable[int]) -> int:
+    """Delete callers left with no contacts, unless something (a case) protects them."""
+    orphans = list(Caller.objects.filter(pk__in=list(candidate_ids), contacts__isnull=True).values_list("pk", flat=True))
+    deleted = 0
+    for start in range(0, len(orphans), CHUNK):
+        chunk = orphans[start:start + CHUNK]
+        try:
+            with transaction.atomic():
+                deleted += Caller.objects.filter(pk__in=chunk).delete()[1].get("identity.Caller", 0)
+        except ProtectedError:
+            for pk in chunk:
+                try:
+                    with transaction.atomic():
+                        deleted += Caller.objects.filter(pk=pk).delete()[1].get("identity.Caller", 0)
+                except ProtectedError:
+                    pass
+    return deleted
+
+
+# ---------------------------------------------------------------- public API
+@dataclass
+class ResolveResult:
+    mode: str
+    contacts: int = 0
+    signatures: int = 0
+    splink_pairs: int = 0
+    clusters: int = 0
+    unresolved: int = 0
+    contacts_changed: int = 0
+    callers_created: int = 0
+    callers_deleted: int = 0
+    shared_detected: int = 0
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def resolve_full() -> ResolveResult:
+    """Rebuild every contact's caller, keeping caller ids where a cluster allows."""
+    return _resolve(full=True)
+
+
+def resolve_incremental() -> ResolveResult:
+    """Resolve contacts with no caller yet (and contacts on numbers newly found shared)."""
+    return _resolve(full=False)
+
+
+def resolve_contacts(contact_ids: Iterable[int]) -> ResolveResult:
+    """Resolve the given contacts (those without a caller) against everything known.
+
+    Contacts that already have a caller are left alone; use split_contacts or
+    resolve_full to move them."""
+    return _resolve(full=False, only=set(contact_ids))
+
+
+def _resolve(full: bool, only: set[int] | None = None) -> ResolveResult:
+    started = time.perf_counter()
+    result = ResolveResult("full" if full else "incremental")
+    t0 = time.perf_counter()
+    records = _rows()
+    result.timings["load"] = time.perf_counter() - t0
+    shared = shared_numbers()
+    newly_shared = detect_shared_numbers(records, shared)
+    shared |= set(newly_shared)
+    result.shared_detected = len(newly_shared)
+    current = {r.contact_id: r.caller_id for r in records}
+    if not full:
+        # Contacts on a number just found to be shared were attached by number: redo them.
+        reopen = [r.contact_id for r in records if r.phone in newly_shared and r.caller_id is not None]
+        touched_callers = {current[c] for c in reopen}
+        for c in reopen:
+            current[c] = None
+        set_contact_callers([(c, None) for c in reopen])
+        waiting = {c for c, caller in current.items() if caller is None}
+        if only is not None:
+            waiting &= only | set(reopen)
+        if not waiting:
+            refresh_callers(touched_callers, shared)
+            result.seconds = time.perf_counter() - started
+            return result
+        records = _neighbourhood(records, waiting, shared)
+        current = {r.contact_id: (r.caller_id if r.contact_id not in waiting else None) for r in records}
+    result.contacts = len(records)
+
+    clustering = cluster(records, shared, _overrides())
+    result.timings.update(clustering.timings)
+    result.signatures, result.splink_pairs = clustering.signatures, clustering.splink_pairs
+    result.clusters, result.unresolved = len(clustering.clusters), len(clustering.unresolved)
+
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        if full:
+            assignment = _assign_full(clustering.clusters, current)
+            assignment.update({c: None for c in clustering.unresolved})
+        else:
+            assignment = _assign_incremental(clustering.clusters, current)
+        new_ids, result.contacts_changed = _write_assignment(assignment, current)
+        result.callers_created = len(new_ids)
+        affected = {new_ids.get(c, c) for c in assignment.values() if c is not None}
+        previous = {current[c] for c in assignment if current.get(c) is not None}
+        if not full:
+            previous |= touched_callers
+        refresh_callers(affected | previous, shared)
+        result.callers_deleted = _delete_orphans(previous - affected) if full else _delete_orphans(previous)
+    result.timings["write"] = time.perf_counter() - t0
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _neighbourhood(records: list[Record], waiting: set[int], shared: set[str]) -> list[Record]:
+    """The records an incremental run needs: the waiting contacts and every contact that
+    shares a blocking key with one of them (number, name, surname+postcode, address,
+    e-mail, handle). Linking never looks further than its blocking keys, so this is the
+    whole neighbourhood of the new contacts at a fraction of the cost."""
+    def keys(rec: Record) -> list[tuple]:
+        name = name_key(rec.name)
+        pc, addr = postcode_key(rec.postcode), address_key(rec.address)
+        out = []
+        if rec.phone and rec.phone not in shared:
+            out.append(("p", rec.phone))
+        if name.first and name.surname:
+            out.append(("n", name.first, name.surname))
+        if name.surname and pc:
+            out.append(("sp", name.surname, pc))
+        if name.first and pc:
+            out.append(("fp", name.first, pc))
+        if addr and pc:
+            out.append(("a", addr, postcode_district(pc)))
+        if rec.email:
+            out.append(("e", rec.email))
+        if rec.handle:
+            out.append(("h", rec.handle))
+        return out
+
+    wanted = {k for rec in records if rec.contact_id in waiting for k in keys(rec)}
+    near = [rec for rec in records if rec.contact_id in waiting or any(k in wanted for k in keys(rec))]
+    # Contacts already on the same callers come too, so "most of the cluster" is measured fairly.
+    callers = {rec.caller_id for rec in near if rec.caller_id is not None}
+    ids = {rec.contact_id for rec in near}
+    near.extend(rec for rec in records if rec.caller_id in callers and rec.contact_id not in ids)
+    return near
+
+
+# ---------------------------------------------------------------- live attachment
+def attach_new(contact_ids: Sequence[int]) -> int:
+    """Fast deterministic attachment for a freshly imported batch (the signal receiver).
+
+    A present, unshared number joins the caller that already holds most contacts from
+    it, or a new caller for the number. A contact with no usable number joins the one
+    caller with exactly its normalised name and postcode, if there is one; otherwise it
+    waits (caller null) for `engage resolve`. Returns the number of contacts attached."""
+    ids = list(contact_ids)
+    if not ids:
+        return 0
+    records: list[Record] = []
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        marks = ", ".join(["%s"] * len(chunk))
+        records += _rows(f"WHERE caller_id IS NULL AND id IN ({marks})", chunk)
+    if not records:
+        return 0
+    shared = shared_numbers()
+    numbers = sorted({r.phone for r in records if r.phone and r.phone not in shared})
+    by_number = _callers_by_number(numbers)
+    by_name = _callers_by_name_postcode(
+        [r for r in records if not (r.phone and r.phone not in shared)])
+    assignment: dict[int, int] = {}
+    new_for_number: dict[str, int] = {}
+    for rec in records:
+        if rec.phone and rec.phone not in shared:
+            caller = by_number.get(rec.phone) or new_for_number.setdefault(rec.phone, -(len(new_for_number) + 1))
+        else:
+            caller = by_name.get((name_key(rec.name).full, postcode_key(rec.postcode)))
+        if caller is not None:
+            assignment[rec.contact_id] = caller
+    with transaction.atomic():
+        placeholders = sorted(new_for_number.values(), reverse=True)
+        phone_of = {v: k for k, v in new_for_number.items()}
+        first_rec = {}
+        for rec in records:
+            first_rec.setdefault(assignment.get(rec.contact_id), rec)
+        created = Caller.objects.bulk_create([_new_caller(first_rec[ph], phone_of[ph]) for ph in placeholders])
+        new_ids = {ph: c.pk for ph, c in zip(placeholders, created)}
+        set_contact_callers([(cid, new_ids.get(c, c)) for cid, c in assignment.items()])
+        _fill_blank_callers({c for c in assignment.values() if c > 0}, records, assignment)
+    return len(assignment)
+
+
+def _new_caller(rec: Record, phone: str) -> Caller:
+    name = rec.name.strip() if name_key(rec.name).full else ""
+    postcode = postcode_key(rec.postcode)
+    return Caller(display_name=name[:200], name_key=name_key(name).full[:200], primary_number=phone,
+                  postcode=postcode[:12], area_code=area_for_postcode(postcode))
+
+
+def _fill_blank_callers(caller_ids: set[int], records: list[Record], assignment: dict[int, int]) -> None:
+    """An existing caller with no name/postcode yet takes them from its new contact."""
+    if not caller_ids:
+        return
+    blank = {c.pk: c for c in Caller.objects.filter(pk__in=caller_ids).filter(display_name="") |
+             Caller.objects.filter(pk__in=caller_ids).filter(postcode="")}
+    changed = {}
+    for rec in records:
+        caller = blank.get(assignment.get(rec.contact_id))
+        if caller is None:
+            continue
+        if not caller.display_name and name_key(rec.name).full:
+            caller.display_name, caller.name_key = rec.name.strip()[:200], name_key(rec.name).full[:200]
+            changed[caller.pk] = caller
+        if not caller.postcode and postcode_key(rec.postcode):
+            caller.postcode = postcode_key(rec.postcode)[:12]
+            caller.area_code = area_for_postcode(caller.postcode)
+            changed[caller.pk] = caller
+    Caller.objects.bulk_update(list(changed.values()), ["display_name", "name_key", "postcode", "area_code"])
+
+
+def _callers_by_number(numbers: list[str]) -> dict[str, int]:
+    best: dict[str, tuple[int, int]] = {}
+    table = Contact._meta.db_table
+    with connection.cursor() as cur:
+        for start in range(0, len(numbers), CHUNK):
+            chunk = numbers[start:start + CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT phone_e164, caller_id, COUNT(*) FROM {table} WHERE phone_e164 IN ({marks}) "
+                        "AND caller_id IS NOT NULL GROUP BY phone_e164, caller_id", chunk)
+            for phone, caller, count in cur.fetchall():
+                if phone not in best or (count, -caller) > (best[phone][0], -best[phone][1]):
+                    best[phone] = (count, caller)
+    return {phone: caller for phone, (_, caller) in best.items()}
+
+
+def _callers_by_name_postcode(records: list[Record]) -> dict[tuple[str, str], int]:
+    wanted = {(name_key(r.name).full, postcode_key(r.postcode)) for r in records}
+    wanted = {(n, p) for n, p in wanted if n and p}
+    if not wanted:
+        return {}
+    found: dict[tuple[str, str], list[int]] = defaultdict(list)
+    names = sorted({n for n, _ in wanted})
+    for start in range(0, len(names), CHUNK):
+        for pk, n, p in Caller.objects.filter(name_key__in=names[start:start + CHUNK], merged_into__isnull=True,
+                                              ).values_list("pk", "name_key", "postcode"):
+            if (n, p) in wanted:
+                found[(n, p)].append(pk)
+    # Two callers with the same name at the same postcode: ambiguous, leave it to linkage.
+    return {k: v[0] for k, v in found.items() if len(v) == 1}
+
+
+# ---------------------------------------------------------------- coordinator overrides
+def merge_callers(keep_id: int, other_id: int, user=None, reason: str = "") -> Caller:
+    """Merge caller `other_id` into `keep_id`: its contacts move, a "same" override is
+    stored so every later run keeps them together, and contrary "not the same"
+    overrides between the two are withdrawn (the latest decision wins)."""
+    if keep_id == other_id:
+        raise ValueError("cannot merge a caller into itself")
+    keep = Caller.objects.get(pk=keep_id)
+    other = Caller.objects.get(pk=other_id)
+    with transaction.atomic():
+        keep_contacts = list(Contact.objects.filter(caller_id=keep_id).order_by("id").values_list("id", flat=True))
+        other_contacts = list(Contact.objects.filter(caller_id=other_id).order_by("id").values_list("id", flat=True))
+        if not keep_contacts or not other_contacts:
+            raise ValueError("both callers must have contacts to merge")
+        LinkOverride.objects.filter(kind=LinkOverride.Kind.NOT_SAME, contact_a_id__in=keep_contacts,
+                                    contact_b_id__in=other_contacts).delete()
+        LinkOverride.objects.filter(kind=LinkOverride.Kind.NOT_SAME, contact_a_id__in=other_contacts,
+                                    contact_b_id__in=keep_contacts).delete()
+        LinkOverride.objects.create(kind=LinkOverride.Kind.SAME, contact_a_id=keep_contacts[0],
+                                    contact_b_id=other_contacts[0], reason=reason, decided_by=user)
+        Contact.objects.filter(caller_id=other_id).update(caller_id=keep_id)
+        other.merged_into = keep
+        other.save(update_fields=["merged_into", "updated_at"])
+        refresh_callers([keep_id])
+    _audit(user, "merge_callers", keep_id, reason)
+    keep.refresh_from_db()
+    return keep
+
+
+def split_contacts(contact_ids: Sequence[int], user=None, reason: str = "") -> Caller:
+    """Move contacts off their caller onto a new caller. Stored as overrides: the moved
+    contacts are the same person as each other and not the same as those left behind."""
+    ids = sorted(set(contact_ids))
+    contacts = list(Contact.objects.filter(pk__in=ids).values_list("id", "caller_id"))
+    if len(contacts) != len(ids):
+        raise ValueError("unknown contact id in split")
+    callers = {caller for _, caller in contacts}
+    if len(callers) != 1 or None in callers:
+        raise ValueError("the contacts to split off must all belong to one caller")
+    old_id = callers.pop()
+    with transaction.atomic():
+        remaining = list(Contact.objects.filter(caller_id=old_id).exclude(pk__in=ids).order_by("id")
+                         .values_list("id", flat=True))
+        moved, stay = set(ids), set(remaining)
+        # Withdraw earlier "same" links across the new boundary.
+        LinkOverride.objects.filter(kind=LinkOverride.Kind.SAME, contact_a_id__in=ids, contact_b_id__in=remaining).delete()
+        LinkOverride.objects.filter(kind=LinkOverride.Kind.SAME, contact_a_id__in=remaining, contact_b_id__in=ids).delete()
+        rows = [LinkOverride(kind=LinkOverride.Kind.SAME, contact_a_id=ids[0], contact_b_id=c, reason=reason, decided_by=user)
+                for c in ids[1:]]
+        if remaining:
+            rows += [LinkOverride(kind=LinkOverride.Kind.SAME, contact_a_id=remaining[0], contact_b_id=c,
+                                  reason=reason, decided_by=user) for c in remaining[1:]]
+            rows.append(LinkOverride(kind=LinkOverride.Kind.NOT_SAME, contact_a_id=ids[0], contact_b_id=remaining[0],
+                                     reason=reason, decided_by=user))
+        LinkOverride.objects.bulk_create(rows, batch_size=1000)
+        new = Caller.objects.create()
+        Contact.objects.filter(pk__in=moved).update(caller_id=new.pk)
+        refresh_callers([new.pk, old_id] if stay else [new.pk])
+        if not stay:
+            _delete_orphans([old_id])
+    _audit(user, "split_contacts", new.pk, reason)
+    new.refresh_from_db()
+    return new
+
+
+def _audit(user, action: str, caller_id: int, reason: str) -> None:
+    """Alteration of personal data is logged (DPA 2018 Part 3)."""
+    from engage.accounts import audit
+
+    try:
+        with transaction.atomic():
+            if hasattr(audit, "record_for_user"):
+                audit.record_for_user(user, action, "caller", caller_id, reason or action)
+            else:
+                audit.record(None, action, "caller", caller_id, reason or action)
+    except Exception:  # the override itself is stored; a logging failure must not undo it
+        log.exception("could not audit %s on caller %s", action, caller_id)
