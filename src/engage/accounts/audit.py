@@ -26,3 +26,17 @@ def record(
         path=request.get_full_path()[:500] if request is not None else "",
         ip=request.META.get("REMOTE_ADDR") if request is not None else None,
     )
+
+
+def record_for_user(
+    user, action: str, object_type: str, object_id: object = "", purpose: str = "", *, path: str = ""
+) -> AuditEvent:
+    """Audit a change made outside a request (services, commands): who, what, why."""
+    return AuditEvent.objects.create(
+        user=user if user is not None and getattr(user, "is_authenticated", False) else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        purpose=purpose[:300],
+        path=path[:500],
+    )

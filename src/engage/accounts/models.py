@@ -63,3 +63,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept for throttling (engage.accounts.throttle): per user name and IP."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)

@@ -36,6 +36,10 @@ class Case(models.Model):
     opened_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    anonymised_at = models.DateTimeField(null=True, blank=True)  # set by `engage retention`
+
+    def __str__(self) -> str:
+        return f"Case {self.pk}"
 
 
 class StatusChange(models.Model):
@@ -120,3 +124,19 @@ class CallBlock(models.Model):
     decision_note = models.TextField(blank=True)
     review_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
+
+
+class EpisodeDecision(models.Model):
+    """What the coordinator did with an episode from the review queue, and why."""
+
+    class Decision(models.TextChoices):
+        CASE = "case", "Case opened"
+        DISMISSED = "dismissed", "Dismissed"
+
+    episode = models.OneToOneField("detection.Episode", on_delete=models.CASCADE, related_name="decision")
+    decision = models.CharField(max_length=12, choices=Decision.choices)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    suggested = models.CharField(max_length=20, blank=True)  # the triage suggestion shown at the time
+    by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,1 @@
+"""The coordinator's web application: thin views over engage.cases.services."""
