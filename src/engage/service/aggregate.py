@@ -86,16 +86,16 @@ def fetch_timings(start: dt.datetime, end: dt.datetime) -> dict[str, np.ndarray]
     table = Contact._meta.db_table
     sql = (
         f"SELECT {_epoch_sql('arrived_at')}, channel, {_epoch_sql('answered_at')}, {_epoch_sql('ended_at')}, "
-        f"queue_seconds, talk_seconds, abandoned FROM {table} WHERE arrived_at >= %s AND arrived_at < %s"
+        f"queue_seconds, talk_seconds, abandoned, caller_id FROM {table} WHERE arrived_at >= %s AND arrived_at < %s"
     )
     with connection.cursor() as cur:
         cur.execute(sql, [start, end])
         rows = cur.fetchall()
     if not rows:
-        cols = [np.array([], dtype=float)] * 7
+        cols = [np.array([], dtype=float)] * 8
     else:
         cols = list(zip(*rows))
-    arrived, channel, answered_at, ended_at, queue, talk, abandoned = cols
+    arrived, channel, answered_at, ended_at, queue, talk, abandoned, caller = cols
     as_float = lambda seq: np.array([np.nan if v is None else float(v) for v in seq], dtype=float)  # noqa: E731
     return {
         "arrived": np.array(arrived, dtype=float),
@@ -105,6 +105,7 @@ def fetch_timings(start: dt.datetime, end: dt.datetime) -> dict[str, np.ndarray]
         "queue": as_float(queue),
         "talk": as_float(talk),
         "abandoned": np.array([bool(v) for v in abandoned], dtype=bool),
+        "caller": np.array([-1 if v is None else int(v) for v in caller], dtype=np.int64),
     }
 
 

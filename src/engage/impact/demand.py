@@ -1,0 +1,117 @@
+"""The demand model on the force's own data: load calls, fit a roster, run what-if scenarios."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import tomllib
+from pathlib import Path
+
+import numpy as np
+from django.db.models import Max
+
+from engage.contacts.models import Contact
+from engage.impact.simulation import Calls, drop_repeat_demand, erlang_roster, fit_roster, observed, simulate
+from engage.service.aggregate import fetch_timings, waits
+from engage.service.levels import targets
+
+
+def load_calls(line: str, start: dt.datetime, end: dt.datetime) -> Calls:
+    """Calls on `line` arriving in [start, end) with ACD timing, as arrays sorted by arrival."""
+    t = fetch_timings(start, end)
+    wait = waits(t)
+    keep = (t["channel"] == line) & ~np.isnan(wait)
+    order = np.argsort(t["arrived"][keep], kind="stable")
+    caller = t["caller"][keep][order]
+    w = wait[keep][order]
+    ab = t["abandoned"][keep][order]
+    talk = np.nan_to_num(t["talk"][keep][order])
+    return Calls(
+        arrived=t["arrived"][keep][order], talk=talk, patience=np.where(ab, w, np.inf), wait=w, abandoned=ab, caller=caller
+    )
+
+
+def repeat_callers() -> set[int]:
+    from engage.detection.models import Episode
+
+    return set(
+        Episode.objects.filter(caller__isnull=False).exclude(status=Episode.Status.DISMISSED).values_list("caller_id", flat=True)
+    )
+
+
+def read_roster(path: str | Path) -> dict[str, list[int]]:
+    """A roster file: CSV `hour,999,101` (24 rows) or TOML `{"999" = [24 ints], "101" = [...]}`."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path}: no such file")
+    if path.suffix == ".toml":
+        data = tomllib.loads(path.read_text())
+        out = {}
+        for line in ("999", "101"):
+            if line in data:
+                values = data[line]
+                if not isinstance(values, list) or len(values) != 24 or not all(isinstance(v, int) and v >= 0 for v in values):
+                    raise ValueError(f"{path}: {line!r} must be a list of 24 whole numbers of handlers")
+                out[line] = values
+        return out
+    out = {"999": [0] * 24, "101": [0] * 24}
+    seen = set()
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = {"hour", "999", "101"} - set(reader.fieldnames or [])
+        if missing:
+            raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))} (need hour,999,101)")
+        for lineno, row in enumerate(reader, start=2):
+            try:
+                hour = int(row["hour"])
+                if not 0 <= hour <= 23:
+                    raise ValueError
+            except ValueError:
+                raise ValueError(f"{path}: row {lineno}, field hour: {row['hour']!r} is not an hour 0-23") from None
+            for line in ("999", "101"):
+                try:
+                    n = int(row[line])
+                    if n < 0:
+                        raise ValueError
+                except (ValueError, TypeError):
+                    raise ValueError(f"{path}: row {lineno}, field {line}: {row[line]!r} is not a number of handlers") from None
+                out[line][hour] = n
+            seen.add(hour)
+    if len(seen) != 24:
+        raise ValueError(f"{path}: hours {sorted(set(range(24)) - seen)} missing (need one row per hour 0-23)")
+    return out
+
+
+def whatif(reduce_repeat: float = 0.0, roster: dict[str, list[int]] | None = None, days: int = 7, seed: int = 7,
+           fit: str = "simulate") -> dict:
+    """Baseline vs scenario service levels over the latest `days` days of ACD data."""
+    last = Contact.objects.filter(channel__in=["999", "101"]).aggregate(m=Max("arrived_at"))["m"]
+    if last is None:
+        raise ValueError("no 999/101 calls imported")
+    end = last + dt.timedelta(seconds=1)
+    start = end - dt.timedelta(days=days)
+    tg = targets()
+    repeaters = repeat_callers()
+    out = {"period": f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC", "days": days,
+           "reduce_repeat_demand": reduce_repeat, "lines": {}}
+    for line in ("999", "101"):
+        threshold, target = tg[line]["seconds"], tg[line]["share"]
+        calls = load_calls(line, start, end)
+        base_roster = (
+            fit_roster(calls, threshold) if fit == "simulate" else erlang_roster(calls, threshold, target)
+        )
+        scenario_roster = (roster or {}).get(line, base_roster)
+        scenario_calls = drop_repeat_demand(calls, repeaters, reduce_repeat / 100.0, seed) if reduce_repeat else calls
+        obs = observed(calls, threshold)
+        base = simulate(calls, base_roster, threshold)
+        scen = simulate(scenario_calls, scenario_roster, threshold)
+        out["lines"][line] = {
+            "threshold": threshold, "target": target,
+            "observed": obs.as_dict(), "baseline": base.as_dict(), "scenario": scen.as_dict(),
+            "baseline_roster": base_roster, "scenario_roster": scenario_roster,
+            "repeat_calls": int(np.isin(calls.caller, list(repeaters)).sum()) if repeaters else 0,
+            "calls_removed": len(calls) - len(scenario_calls),
+            "talk_hours_removed": float(calls.talk.sum() - scenario_calls.talk.sum()) / 3600,
+            "erlang_handlers_baseline": erlang_roster(calls, threshold, target),
+            "erlang_handlers_scenario": erlang_roster(scenario_calls, threshold, target),
+        }
+    return out

@@ -1,0 +1,160 @@
+"""Service pages: service levels, monthly volumes (CSV), the abandoned-999 callback worklist."""
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import re
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from engage.accounts.audit import record
+from engage.accounts.models import Role
+from engage.accounts.permissions import role_required
+from engage.service import callbacks, charts
+from engage.service.levels import monthly_volumes, months_back, service_report, latest_month
+from engage.service.models import CallbackTask
+from engage.service.online import recorded_within
+
+REPORT_ROLES = (Role.ANALYST, Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN)
+CALLBACK_ROLES = (Role.HANDLER, Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN)
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def plotly_src() -> str:
+    """The web app's plotly.js route if it has one, else this app's."""
+    for name in ("plotly_js", "web:plotly_js"):
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return reverse("service:plotly_js")
+
+
+def chosen_month(request: HttpRequest) -> str:
+    month = request.GET.get("month") or latest_month()
+    if month is None:
+        return ""
+    if not MONTH_RE.match(month):
+        raise Http404("month must be YYYY-MM")
+    return month
+
+
+@role_required(*REPORT_ROLES)
+def levels(request: HttpRequest) -> HttpResponse:
+    month = chosen_month(request)
+    context = {"month": month, "plotly_src": plotly_src()}
+    if month:
+        report = service_report(month)
+        charts_html = {}
+        for line, data in report["lines"].items():
+            t = report["targets"][line]
+            label = f"{line}: answered within {t['seconds']} s"
+            charts_html[line] = [
+                charts.service_level_chart(data["by_month"], t["share"], f"{label}, by month", f"sl-month-{line}", kind="line"),
+                charts.service_level_chart(data["by_day"], t["share"], f"{label}, by day", f"sl-day-{line}"),
+                charts.service_level_chart(data["by_hour"], t["share"], f"{label}, by hour of day", f"sl-hour-{line}"),
+                charts.service_level_chart(data["by_dow"], t["share"], f"{label}, by day of week", f"sl-dow-{line}"),
+                charts.wait_chart(data["by_hour"], t["seconds"], f"{line}: waits by hour of day", f"wait-hour-{line}"),
+            ]
+        context.update(
+            report=report, charts=charts_html, online=recorded_within(month), callbacks=callbacks.monthly_figures(month),
+            previous=months_back(month, 2)[0], next=_next_month(month),
+        )
+    return render(request, "service/levels.html", context)
+
+
+def _next_month(month: str) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    return f"{year + (mon == 12):04d}-{mon % 12 + 1:02d}"
+
+
+@role_required(*REPORT_ROLES)
+def volumes_csv(request: HttpRequest) -> HttpResponse:
+    month = chosen_month(request)
+    months = int(request.GET.get("months", "12")) if request.GET.get("months", "12").isdigit() else 12
+    rows = monthly_volumes(months_back(month, months)[0], month) if month else []
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="volumes-{month or "none"}.csv"'
+    write_volumes_csv(response, rows)
+    return response
+
+
+def write_volumes_csv(out, rows: list[dict]) -> None:
+    from engage.service.levels import VOLUME_COLUMNS
+
+    writer = csv.writer(out)
+    writer.writerow(["month"] + [label for _, label in VOLUME_COLUMNS])
+    for row in rows:
+        writer.writerow([row["month"]] + [row[label] for _, label in VOLUME_COLUMNS])
+
+
+@role_required(*CALLBACK_ROLES)
+def callback_list(request: HttpRequest) -> HttpResponse:
+    show_closed = request.GET.get("closed") == "1"
+    tasks = list(callbacks.worklist(include_closed=show_closed)[:500])
+    record(request, "view", "callback_worklist", "", "abandoned 999 callbacks")
+    month = latest_month()
+    return render(
+        request,
+        "service/callbacks.html",
+        {
+            "tasks": tasks,
+            "show_closed": show_closed,
+            "outcomes": [c for c in CallbackTask.Outcome.choices if c[0]],
+            "target_minutes": callbacks.callback_target().total_seconds() / 60,
+            "figures": callbacks.monthly_figures(month) if month else None,
+            "now": timezone.now(),
+        },
+    )
+
+
+@require_POST
+@role_required(*CALLBACK_ROLES)
+def callback_start(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = get_object_or_404(CallbackTask, pk=task_id)
+    callbacks.start(task, request.user)
+    record(request, "change", "callback_task", task.pk, "callback started")
+    return redirect("service:callbacks")
+
+
+@require_POST
+@role_required(*CALLBACK_ROLES)
+def callback_outcome(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = get_object_or_404(CallbackTask, pk=task_id)
+    outcome = request.POST.get("outcome", "")
+    try:
+        callbacks.record_outcome(
+            task, request.user, outcome, note=request.POST.get("note", "")[:2000],
+            incident_number=request.POST.get("incident_number", "")[:64],
+        )
+    except ValueError as exc:
+        messages.error(request, f"Callback {task.pk}: {exc}")
+        return redirect("service:callbacks")
+    record(request, "change", "callback_task", task.pk, f"callback outcome: {outcome}")
+    messages.success(request, f"Callback {task.pk}: {task.get_outcome_display()}")
+    return redirect("service:callbacks")
+
+
+@functools.cache
+def _plotly_bundle() -> tuple[bytes, str]:
+    from plotly.offline import get_plotlyjs
+
+    body = get_plotlyjs().encode()
+    return body, hashlib.sha256(body).hexdigest()[:16]
+
+
+def plotly_js(request: HttpRequest) -> HttpResponse:
+    """plotly.js from the installed package (no CDN: control rooms have no internet)."""
+    body, etag = _plotly_bundle()
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponse(status=304)
+    response = HttpResponse(body, content_type="application/javascript")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
