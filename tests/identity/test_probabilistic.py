@@ -1,0 +1,46 @@
+"""Splink links a person across numbers and attaches withheld calls by name and address."""
+import pytest
+
+from engage.identity.resolve import resolve_full
+
+from .conftest import add_contact, callers_of
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+def test_person_across_two_numbers_is_one_caller():
+    mobile = add_contact("07700 900701", name="Grace Wilkinson", address="14 Mill Road", postcode="CB1 2AB")
+    landline = add_contact("01632 960701", name="Grace Wilkinson", address="14 Mill Rd", postcode="cb12ab")
+    mobile_only = add_contact("07700 900701")
+    resolve_full()
+    assert len(set(callers_of(mobile, landline, mobile_only))) == 1
+
+
+def test_withheld_call_with_name_and_address_joins_its_person():
+    known = add_contact("07700 900702", name="Harold Pemberton", address="3 Station Street", postcode="PE13 1AA")
+    withheld = add_contact("Withheld", name="Harold Pembertn", address="3 Station St", postcode="PE13 1AA")
+    resolve_full()
+    assert callers_of(known) == callers_of(withheld)
+
+
+def test_household_members_stay_apart():
+    dad = add_contact("07700 900703", name="Peter Oakley", address="9 Elm Close", postcode="CB4 1XY")
+    son = add_contact("07700 900704", name="Liam Oakley", address="9 Elm Close", postcode="CB4 1XY")
+    resolve_full()
+    assert callers_of(dad) != callers_of(son)
+
+
+def test_same_common_name_without_address_is_not_linked():
+    a = add_contact("07700 900705", name="John Smith")
+    b = add_contact("07700 900706", name="John Smith")
+    resolve_full()
+    assert callers_of(a) != callers_of(b)
+
+
+def test_withheld_name_and_address_attach_across_numbers():
+    # One person: mobile, landline and a withheld call; all join through name and address.
+    a = add_contact("07700 900707", name="Mary Quinton", address="21 Hill View", postcode="CB22 3AB")
+    b = add_contact("01632 960707", name="Mary Quinton", address="21 Hill View", postcode="CB22 3AB")
+    c = add_contact("private", name="Mrs Mary Quinton", address="21 hill view", postcode="CB22 3AB")
+    resolve_full()
+    assert len(set(callers_of(a, b, c))) == 1

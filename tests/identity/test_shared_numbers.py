@@ -1,0 +1,60 @@
+"""Shared numbers (care homes, payphones) are never one caller; their people are split."""
+import pytest
+
+from engage.identity.models import SharedNumber
+from engage.identity.resolve import resolve_full, resolve_incremental
+
+from .conftest import add_contact, callers_of
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+HOME = "Oak House, 12 Mill Road"
+
+
+def test_configured_shared_number_is_not_merged(settings, tmp_path):
+    from engage import config
+
+    cfg = tmp_path / "force.toml"
+    cfg.write_text('[identity]\nshared_numbers = ["01632 960999"]\n')
+    settings.ENGAGE_CONFIG = str(cfg)
+    config.load.cache_clear()
+    try:
+        a = add_contact("01632 960999", name="Ada Brown", address=HOME, postcode="CB1 2AB")
+        b = add_contact("01632 960999", name="Ada Brown", address=HOME, postcode="CB1 2AB")
+        c = add_contact("01632 960999", name="Bill Stone", address=HOME, postcode="CB1 2AB")
+        d = add_contact("01632 960999")
+        resolve_full()
+        ca, cb, cc, cd = callers_of(a, b, c, d)
+        assert ca == cb  # the same resident, by name and address
+        assert cc != ca  # another resident of the same home
+        assert cd is None  # the home's number alone says nobody
+    finally:
+        config.load.cache_clear()
+
+
+def test_number_with_many_names_is_detected_as_shared():
+    names = ["Ada Brown", "Bill Stone", "Cara Lind", "Dan Moss", "Eve Quill"]
+    contacts = {n: [add_contact("01632 960500", name=n, address=HOME, postcode="CB1 2AB") for _ in range(2)]
+                for n in names}
+    resolve_full()
+    assert SharedNumber.objects.filter(e164="+441632960500", origin="detected").exists()
+    callers = {n: set(callers_of(*cs)) for n, cs in contacts.items()}
+    assert all(len(c) == 1 for c in callers.values())  # each resident is one caller
+    assert len(set.union(*callers.values())) == len(names)  # five residents, five callers
+
+
+def test_misspellings_of_one_name_do_not_make_a_number_shared():
+    for name in ["John Smith", "Jon Smith", "John Smyth", "SMITH, John", "J Smith"]:
+        add_contact("07700 900610", name=name)
+    resolve_full()
+    assert not SharedNumber.objects.filter(e164="+447700900610").exists()
+
+
+def test_incremental_reopens_contacts_of_a_newly_shared_number():
+    first = [add_contact("01632 960600", name=n) for n in ["Ada Brown", "Bill Stone"]]
+    resolve_incremental()
+    assert len(set(callers_of(*first))) == 1  # two names on one number: still one caller
+    more = [add_contact("01632 960600", name=n) for n in ["Cara Lind", "Dan Moss", "Eve Quill"]]
+    resolve_incremental()
+    everyone = callers_of(*first, *more)
+    assert len(set(everyone)) == 5
