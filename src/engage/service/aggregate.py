@@ -138,8 +138,9 @@ def build_rows(t: dict[str, np.ndarray]) -> list[ServiceHour]:
     uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     wait_sum = np.bincount(inverse, weights=np.where(has_wait, np.nan_to_num(wait), 0.0))
     talk_sum = np.bincount(inverse, weights=np.nan_to_num(t["talk"]))
+    handling_sum = np.bincount(inverse, weights=np.nan_to_num(t["queue"]) + np.nan_to_num(t["talk"]))
     rows = []
-    for k, c, ws, ts in zip(uniq.tolist(), counts.tolist(), wait_sum.tolist(), talk_sum.tolist()):
+    for k, c, ws, ts, hs in zip(uniq.tolist(), counts.tolist(), wait_sum.tolist(), talk_sum.tolist(), handling_sum.tolist()):
         k, ab = divmod(k, 2)
         k, an = divmod(k, 2)
         k, b = divmod(k, WAIT_CAP + 2)
@@ -150,7 +151,7 @@ def build_rows(t: dict[str, np.ndarray]) -> list[ServiceHour]:
             ServiceHour(
                 day=day, month=day.strftime("%Y-%m"), dow=day.weekday(), hour=h, channel=CHANNELS[ch],
                 wait_bucket=None if b == 0 else b - 1, answered=bool(an), abandoned=bool(ab),
-                contacts=c, wait_sum=ws, talk_sum=ts,
+                contacts=c, wait_sum=ws, talk_sum=ts, handling_sum=hs,
             )
         )
     return rows

@@ -23,6 +23,7 @@ class ServiceHour(models.Model):
     contacts = models.PositiveIntegerField()
     wait_sum = models.FloatField(default=0)  # seconds, exact (for the mean)
     talk_sum = models.FloatField(default=0)
+    handling_sum = models.FloatField(default=0)  # queue_seconds + talk_seconds as recorded (missing = 0)
 
     class Meta:
         indexes = [models.Index(fields=["day"]), models.Index(fields=["month", "channel"])]

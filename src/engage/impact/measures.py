@@ -1,0 +1,245 @@
+"""Impact: before/after per intervened caller, repeat callers' share of demand, difference-in-differences.
+
+Handling time of a contact = queue seconds + talk seconds (missing = 0). Windows are
+whole days before and after a reference day, in Europe/London; the reference day itself
+belongs to "after". Definitions and limits: docs/reports.md, "Impact".
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import numpy as np
+from django.db import connection
+from django.db.models import Max, Min
+
+from engage.config import section
+from engage.contacts.models import Contact
+from engage.service.aggregate import _epoch_sql, force_tz, local_day_bounds, month_bounds
+from engage.service.levels import months_back
+
+UTC = dt.timezone.utc
+
+
+def windows() -> list[int]:
+    return [int(w) for w in section("impact").get("windows_days", [28, 90])]
+
+
+def first_interventions() -> dict[int, dt.date]:
+    """caller id -> the started_on of that caller's first intervention (over all their cases)."""
+    from engage.cases.models import Intervention
+
+    rows = Intervention.objects.values("case__caller_id").annotate(first=Min("started_on")).values_list("case__caller_id", "first")
+    return {c: d for c, d in rows if c is not None}
+
+
+def first_episodes() -> dict[int, dt.datetime]:
+    """caller id -> the last contact of that caller's first (not dismissed) episode: when they were found."""
+    from engage.detection.models import Episode
+
+    rows = (
+        Episode.objects.filter(caller__isnull=False)
+        .exclude(status=Episode.Status.DISMISSED)
+        .values("caller_id")
+        .annotate(first=Min("last_contact_at"))
+        .values_list("caller_id", "first")
+    )
+    return dict(rows)
+
+
+def data_span() -> tuple[dt.date, dt.date] | None:
+    span = Contact.objects.aggregate(a=Min("arrived_at"), b=Max("arrived_at"))
+    if span["a"] is None:
+        return None
+    tz = force_tz()
+    return span["a"].astimezone(tz).date(), span["b"].astimezone(tz).date()
+
+
+def caller_contacts(caller_ids: list[int], start: dt.datetime, end: dt.datetime) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """caller -> (arrival epochs, handling seconds) for contacts in [start, end), via the caller index."""
+    out: dict[int, list] = defaultdict(lambda: ([], []))
+    table = Contact._meta.db_table
+    for i in range(0, len(caller_ids), 500):
+        chunk = caller_ids[i : i + 500]
+        marks = ",".join(["%s"] * len(chunk))
+        sql = (
+            f"SELECT caller_id, {_epoch_sql('arrived_at')}, COALESCE(queue_seconds, 0) + COALESCE(talk_seconds, 0) "
+            f"FROM {table} WHERE caller_id IN ({marks}) AND arrived_at >= %s AND arrived_at < %s"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, [*chunk, start, end])
+            for caller, epoch, handling in cur.fetchall():
+                out[caller][0].append(float(epoch))
+                out[caller][1].append(float(handling))
+    return {c: (np.array(a), np.array(h)) for c, (a, h) in out.items()}
+
+
+def _window_counts(arr: tuple[np.ndarray, np.ndarray] | None, ref: dt.date, days: int) -> tuple[int, float, int, float]:
+    """(contacts before, hours before, contacts after, hours after) around local day `ref`."""
+    before_start, _ = local_day_bounds(ref - dt.timedelta(days=days), ref)
+    ref_start, after_end = local_day_bounds(ref, ref + dt.timedelta(days=days - 1))
+    if arr is None or len(arr[0]) == 0:
+        return 0, 0.0, 0, 0.0
+    a, h = arr
+    b0, r0, e0 = before_start.timestamp(), ref_start.timestamp(), after_end.timestamp()
+    before = (a >= b0) & (a < r0)
+    after = (a >= r0) & (a < e0)
+    return int(before.sum()), float(h[before].sum()) / 3600, int(after.sum()), float(h[after].sum()) / 3600
+
+
+def before_after(refs: dict[int, dt.date], span: tuple[dt.date, dt.date] | None = None) -> dict[int, dict]:
+    """Per window: rows (one per caller whose whole window lies inside the data) and totals."""
+    span = span or data_span()
+    out: dict[int, dict] = {}
+    if not refs or span is None:
+        return {w: {"callers": 0, "rows": [], "totals": {}} for w in windows()}
+    biggest = max(windows())
+    lo = min(refs.values()) - dt.timedelta(days=biggest)
+    hi = max(refs.values()) + dt.timedelta(days=biggest)
+    start, end = local_day_bounds(lo, hi)
+    contacts = caller_contacts(sorted(refs), start, end)
+    for w in windows():
+        rows = []
+        for caller, ref in sorted(refs.items()):
+            complete = ref - dt.timedelta(days=w) >= span[0] and ref + dt.timedelta(days=w - 1) <= span[1]
+            cb, hb, ca, ha = _window_counts(contacts.get(caller), ref, w)
+            rows.append({"caller": caller, "reference": ref, "complete": complete, "contacts_before": cb,
+                         "hours_before": hb, "contacts_after": ca, "hours_after": ha})
+        done = [r for r in rows if r["complete"]]
+        totals = {k: sum(r[k] for r in done) for k in ("contacts_before", "contacts_after", "hours_before", "hours_after")}
+        out[w] = {"callers": len(done), "incomplete": len(rows) - len(done), "rows": rows, "totals": totals}
+    return out
+
+
+def intervened_before_after() -> dict[int, dict]:
+    return before_after(first_interventions())
+
+
+def _month_case(months: list[str]) -> tuple[str, list]:
+    """A SQL CASE mapping arrived_at to its local month label (bounds computed in Python)."""
+    parts, params = [], []
+    for m in months:
+        start, end = local_day_bounds(*month_bounds(m))
+        parts.append("WHEN arrived_at >= %s AND arrived_at < %s THEN %s")
+        params += [start, end, m]
+    return "CASE " + " ".join(parts) + " END", params
+
+
+def repeat_share_by_month(last_month: str, count: int = 12) -> list[dict]:
+    """Month by month: all contacts and handler hours, and the share from repeat callers.
+
+    Repeat callers = callers with at least one episode not dismissed (as of now); all
+    their contacts in the month count, before or after they were found. Totals come from
+    the service aggregate; the repeat callers' part from their contacts via the caller index.
+    """
+    from django.db.models import F, Sum
+
+    from engage.detection.models import Episode
+    from engage.service.aggregate import ensure_month
+    from engage.service.models import ServiceHour
+
+    months = months_back(last_month, count)
+    for m in months:
+        ensure_month(m)
+    totals = {
+        m: (n or 0, (hs or 0.0) / 3600)
+        for m, n, hs in ServiceHour.objects.filter(month__in=months)
+        .values("month")
+        .annotate(n=Sum("contacts"), hs=Sum(F("handling_sum")))
+        .values_list("month", "n", "hs")
+    }
+    case_sql, params = _month_case(months)
+    first, _ = month_bounds(months[0])
+    _, last = month_bounds(months[-1])
+    start, end = local_day_bounds(first, last)
+    table, ep = Contact._meta.db_table, Episode._meta.db_table
+    sql = (
+        f"SELECT m, COUNT(*), SUM(h) FROM (SELECT {case_sql} AS m, COALESCE(queue_seconds, 0) + COALESCE(talk_seconds, 0) AS h "
+        f"FROM {table} WHERE arrived_at >= %s AND arrived_at < %s AND caller_id IN "
+        f"(SELECT DISTINCT caller_id FROM {ep} WHERE caller_id IS NOT NULL AND status <> %s)) x GROUP BY m"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [*params, start, end, Episode.Status.DISMISSED])
+        repeat = {m: (n, (h or 0.0) / 3600) for m, n, h in cur.fetchall()}
+    rows = []
+    for m in months:
+        n, hours = totals.get(m, (0, 0.0))
+        rn, rh = repeat.get(m, (0, 0.0))
+        rows.append({"month": m, "contacts": n, "handler_hours": hours, "repeat_contacts": rn, "repeat_hours": rh,
+                     "contact_share": rn / n if n else None, "hours_share": rh / hours if hours else None})
+    return rows
+
+
+def did_estimate(window: int | None = None, samples: int | None = None, seed: int | None = None) -> dict:
+    """Difference in differences: intervened repeat callers vs repeat callers not (yet) intervened in.
+
+    Treated: reference = first intervention. Comparison: repeat callers with no intervention
+    up to the end of their window; reference = when they were found (first episode's last
+    contact) plus the median delay from being found to the first intervention among the
+    treated, so both groups are measured at the same stage. Per caller: change = after -
+    before (contacts; handler hours). Estimate = mean change (treated) - mean change
+    (comparison); 95% interval from a bootstrap over callers within each group.
+    """
+    cfg = section("impact")
+    window = window or windows()[0]
+    samples = samples or int(cfg.get("bootstrap_samples", 2000))
+    seed = int(cfg.get("bootstrap_seed", 7) if seed is None else seed)
+    span = data_span()
+    treated_refs = first_interventions()
+    found = first_episodes()
+    tz = force_tz()
+    lags = sorted((treated_refs[c] - found[c].astimezone(tz).date()).days for c in treated_refs if c in found)
+    lag = lags[len(lags) // 2] if lags else 0
+    lag = max(0, lag)
+    control_refs = {}
+    for caller, when in found.items():
+        ref = when.astimezone(tz).date() + dt.timedelta(days=lag)
+        first_iv = treated_refs.get(caller)
+        if first_iv is not None and first_iv <= ref + dt.timedelta(days=window):
+            continue  # intervened in before or during its own window: not a comparison
+        control_refs[caller] = ref
+    result = {"window_days": window, "lag_days": lag, "samples": samples}
+    groups = {}
+    for name, refs in (("treated", {c: d for c, d in treated_refs.items()}), ("comparison", control_refs)):
+        rows = [r for r in before_after(refs, span).get(window, {"rows": []})["rows"] if r["complete"]] if refs else []
+        groups[name] = {
+            "contacts": np.array([r["contacts_after"] - r["contacts_before"] for r in rows], dtype=float),
+            "hours": np.array([r["hours_after"] - r["hours_before"] for r in rows], dtype=float),
+            "before": np.array([r["contacts_before"] for r in rows], dtype=float),
+            "after": np.array([r["contacts_after"] for r in rows], dtype=float),
+        }
+        result[name] = {
+            "callers": len(rows),
+            "mean_contacts_before": float(groups[name]["before"].mean()) if rows else None,
+            "mean_contacts_after": float(groups[name]["after"].mean()) if rows else None,
+            "mean_change_contacts": float(groups[name]["contacts"].mean()) if rows else None,
+            "mean_change_hours": float(groups[name]["hours"].mean()) if rows else None,
+        }
+    t, c = groups["treated"], groups["comparison"]
+    if len(t["contacts"]) < 2 or len(c["contacts"]) < 2:
+        result.update(estimate_contacts=None, ci_contacts=None, estimate_hours=None, ci_hours=None,
+                      note="too few callers with complete windows in one of the groups for an estimate")
+        return result
+    rng = np.random.default_rng(seed)
+    ti = rng.integers(0, len(t["contacts"]), size=(samples, len(t["contacts"])))
+    ci = rng.integers(0, len(c["contacts"]), size=(samples, len(c["contacts"])))
+    for key in ("contacts", "hours"):
+        est = float(t[key].mean() - c[key].mean())
+        boot = t[key][ti].mean(axis=1) - c[key][ci].mean(axis=1)
+        lo, hi = np.percentile(boot, [2.5, 97.5])
+        result[f"estimate_{key}"] = est
+        result[f"ci_{key}"] = [float(lo), float(hi)]
+    result["note"] = ""
+    return result
+
+
+LIMITS = (
+    "What this can show: how contact from intervened callers changed after their first "
+    "intervention, against how it changed, over the same stage, for repeat callers not "
+    "(yet) intervened in. What it cannot show: that the intervention caused the change. "
+    "Repeat callers are found at a peak, and peaks fall back of their own accord "
+    "(regression to the mean); the comparison group is measured from the same stage to "
+    "allow for that, but callers chosen for intervention may differ from those not chosen "
+    "(selection: more vulnerable, more persistent, or easier to help), and with few callers "
+    "the interval is wide. Contact moving to another channel or another agency is not seen."
+)

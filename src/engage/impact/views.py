@@ -1,0 +1,71 @@
+"""Impact pages: before/after, repeat callers' share, DiD, the monthly report (HTML/PDF), what-if."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from engage.accounts.audit import record
+from engage.impact.measures import LIMITS, did_estimate, intervened_before_after, repeat_share_by_month
+from engage.impact.report import monthly_report, render_pdf
+from engage.service.levels import latest_month, months_back
+from engage.service.views import REPORT_ROLES, _next_month, chosen_month, plotly_src
+from engage.accounts.permissions import role_required
+
+
+@role_required(*REPORT_ROLES)
+def overview(request: HttpRequest) -> HttpResponse:
+    month = chosen_month(request)
+    ba = intervened_before_after()
+    record(request, "view", "contact_list", "", "impact: intervened callers before/after")
+    return render(request, "impact/overview.html", {
+        "month": month, "before_after": ba, "share": repeat_share_by_month(month) if month else [],
+        "did": did_estimate(), "limits": LIMITS, "plotly_src": plotly_src(),
+    })
+
+
+def _report(request: HttpRequest) -> dict:
+    month = chosen_month(request)
+    if not month:
+        raise Http404("no contacts imported yet")
+    return monthly_report(month)
+
+
+@role_required(*REPORT_ROLES)
+def report_page(request: HttpRequest) -> HttpResponse:
+    report = _report(request)
+    month = report["data"]["month"]
+    return render(request, "impact/report_page.html", {**report, "previous": months_back(month, 2)[0], "next": _next_month(month)})
+
+
+@role_required(*REPORT_ROLES)
+def report_pdf(request: HttpRequest) -> HttpResponse:
+    report = _report(request)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "report.pdf"
+        render_pdf(report, path)
+        body = path.read_bytes()
+    record(request, "export", "report", report["data"]["month"], "monthly performance report PDF")
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="engage-report-{report["data"]["month"]}.pdf"'
+    return response
+
+
+@role_required(*REPORT_ROLES)
+def whatif_page(request: HttpRequest) -> HttpResponse:
+    from engage.impact.demand import whatif
+
+    try:
+        reduce = max(0.0, min(100.0, float(request.GET.get("reduce", "50"))))
+        days = max(1, min(28, int(request.GET.get("days", "7"))))
+    except ValueError:
+        raise Http404("reduce and days must be numbers") from None
+    result = None
+    if latest_month():
+        try:
+            result = whatif(reduce_repeat=reduce, days=days)
+        except ValueError:
+            result = None
+    return render(request, "impact/whatif.html", {"result": result, "reduce": reduce, "days": days})
