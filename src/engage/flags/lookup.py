@@ -26,7 +26,7 @@ import functools
 import re
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db import connection
 from django.utils import timezone
 
 from engage import config
@@ -130,57 +130,87 @@ def lookup_number(raw_number: str, now: dt.datetime | None = None) -> Flag:
     )
 
 
-def _shared_label(e164: str) -> str | None:
-    from engage.identity.models import SharedNumber
+# Raw SQL on purpose: this is the phone-is-ringing path, and building ORM querysets cost
+# several times more than running these indexed queries (bench/bench_flags.py).
 
-    row = SharedNumber.objects.filter(e164=e164).values_list("label", flat=True).first()
+
+@functools.cache
+def _sql() -> dict[str, str]:
+    from engage.cases.models import CallBlock, Case
+    from engage.contacts.models import Contact
+    from engage.detection.models import Episode
+    from engage.identity.models import Caller, SharedNumber
+
+    t = {m.__name__: m._meta.db_table for m in (CallBlock, Case, Contact, Episode, Caller, SharedNumber)}
+    case_in = ", ".join(["%s"] * len(settings()["case_statuses"]))
+    episode_in = ", ".join(["%s"] * len(settings()["episode_statuses"]))
+    return {
+        "shared": f"SELECT label FROM {t['SharedNumber']} WHERE e164 = %s",
+        # The (phone_e164, arrived_at) index answers this without touching other numbers.
+        "caller": f"SELECT c.caller_id, k.display_name, c.address FROM {t['Contact']} c "
+        f"JOIN {t['Caller']} k ON k.id = c.caller_id "
+        f"WHERE c.phone_e164 = %s AND c.caller_id IS NOT NULL ORDER BY c.arrived_at DESC LIMIT 1",
+        "primary": f"SELECT id, display_name FROM {t['Caller']} WHERE primary_number = %s ORDER BY updated_at DESC LIMIT 1",
+        "case": f"SELECT id, status, triage, guidance, risk_level FROM {t['Case']} "
+        f"WHERE caller_id = %s AND status IN ({case_in}) ORDER BY opened_at DESC, id DESC LIMIT 1",
+        "episode": f"SELECT id, rule, status FROM {t['Episode']} WHERE caller_id = %s AND status IN ({episode_in}) "
+        f"AND last_contact_at >= %s ORDER BY last_contact_at DESC LIMIT 1",
+        # Authorised blocks are few; address blocks are matched in Python (address_key).
+        "block": f"SELECT b.id, b.target_kind, b.target, b.status, b.review_on, b.expires_on, k.caller_id "
+        f"FROM {t['CallBlock']} b JOIN {t['Case']} k ON k.id = b.case_id "
+        f"WHERE b.status = 'authorised' AND (b.expires_on IS NULL OR b.expires_on >= %s) "
+        f"AND ((b.target_kind = 'number' AND b.target = %s) OR k.caller_id = %s OR b.target_kind = %s) "
+        f"ORDER BY b.decided_at DESC LIMIT 50",
+        "count_caller": f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN arrived_at >= %s THEN 1 ELSE 0 END), 0) "
+        f"FROM {t['Contact']} WHERE caller_id = %s AND arrived_at >= %s AND arrived_at <= %s",
+        "count_number": f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN arrived_at >= %s THEN 1 ELSE 0 END), 0) "
+        f"FROM {t['Contact']} WHERE phone_e164 = %s AND arrived_at >= %s AND arrived_at <= %s",
+    }
+
+
+def _one(sql: str, params: list) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def _when(value: dt.datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _shared_label(e164: str) -> str | None:
+    row = _one(_sql()["shared"], [e164])
     if row is None:
         return None
-    return row or "shared number"
+    return row[0] or "shared number"
 
 
 def _caller_for(e164: str) -> dict | None:
-    """The caller behind the latest resolved contact from this number (index phone_e164, arrived_at)."""
-    from engage.contacts.models import Contact
-    from engage.identity.models import Caller
-
-    row = (
-        Contact.objects.filter(phone_e164=e164, caller__isnull=False)
-        .order_by("-arrived_at")
-        .values("caller_id", "caller__display_name", "address")
-        .first()
-    )
+    """The caller behind the latest resolved contact from this number, else whose primary number it is."""
+    row = _one(_sql()["caller"], [e164])
     if row:
-        return {"caller_id": row["caller_id"], "name": row["caller__display_name"], "address": row["address"]}
-    caller = Caller.objects.filter(primary_number=e164).order_by("-updated_at").values("id", "display_name").first()
-    if caller:
-        return {"caller_id": caller["id"], "name": caller["display_name"], "address": ""}
+        return {"caller_id": row[0], "name": row[1], "address": row[2]}
+    row = _one(_sql()["primary"], [e164])
+    if row:
+        return {"caller_id": row[0], "name": row[1], "address": ""}
     return None
 
 
 def _live_case(caller_id: int) -> dict | None:
-    from engage.cases.models import Case
-
-    return (
-        Case.objects.filter(caller_id=caller_id, status__in=settings()["case_statuses"])
-        .order_by("-opened_at")
-        .values("id", "status", "triage", "guidance", "risk_level")
-        .first()
-    )
+    row = _one(_sql()["case"], [caller_id, *settings()["case_statuses"]])
+    return dict(zip(("id", "status", "triage", "guidance", "risk_level"), row)) if row else None
 
 
 def _active_episode(caller_id: int, now: dt.datetime) -> dict | None:
-    from engage.detection.models import Episode
-
     since = now - dt.timedelta(days=settings()["episode_active_days"])
-    return (
-        Episode.objects.filter(
-            caller_id=caller_id, status__in=settings()["episode_statuses"], last_contact_at__gte=since
-        )
-        .order_by("-last_contact_at")
-        .values("id", "rule", "status")
-        .first()
-    )
+    row = _one(_sql()["episode"], [caller_id, *settings()["episode_statuses"], _when(since)])
+    return dict(zip(("id", "rule", "status"), row)) if row else None
 
 
 _SPACES = re.compile(r"[\s,.]+")
@@ -193,27 +223,18 @@ def address_key(address: str) -> str:
 
 def _active_block(e164: str, caller_id: int | None, address: str, now: dt.datetime) -> Block | None:
     """An authorised, unexpired block on the number, on the caller's case, or on their address."""
-    from engage.cases.models import CallBlock
-
-    today = timezone.localdate(now)
-    target = Q(target_kind=CallBlock.Target.NUMBER, target=e164)
-    if caller_id:
-        target |= Q(case__caller_id=caller_id)
-    rows = (
-        CallBlock.objects.filter(status=CallBlock.Status.AUTHORISED)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-        .filter(target | Q(target_kind=CallBlock.Target.ADDRESS) if address else target)
-        .order_by("-decided_at")
-        .values("id", "target_kind", "target", "status", "review_on", "expires_on", "case__caller_id")[:20]
-    )
+    today = connection.ops.adapt_datefield_value(timezone.localdate(now))
+    # An impossible target_kind when there is no address to compare: no address blocks fetched.
+    with connection.cursor() as cursor:
+        cursor.execute(_sql()["block"], [today, e164, caller_id or -1, "address" if address else "-"])
+        rows = cursor.fetchall()
     key = address_key(address)
-    fields = {f.name for f in dataclasses.fields(Block)}
-    for row in rows:
-        on_number = row["target_kind"] == CallBlock.Target.NUMBER and row["target"] == e164
-        on_caller = caller_id is not None and row["case__caller_id"] == caller_id
-        on_address = row["target_kind"] == CallBlock.Target.ADDRESS and key and address_key(row["target"]) == key
+    for block_id, kind, target, status, review_on, expires_on, block_caller in rows:
+        on_number = kind == "number" and target == e164
+        on_caller = caller_id is not None and block_caller == caller_id
+        on_address = kind == "address" and key and address_key(target) == key
         if on_number or on_caller or on_address:
-            return Block(**{k: v for k, v in row.items() if k in fields})
+            return Block(block_id, kind, target, status, _date(review_on), _date(expires_on))
     return None
 
 
@@ -233,10 +254,6 @@ def _recent_contacts(caller_id: int | None, e164: str, now: dt.datetime) -> dict
     if caller_id and counter is not None:
         counts = counter(caller_id, now)
         return {"24h": int(counts["24h"]), "7d": int(counts["7d"])}
-    from engage.contacts.models import Contact
-
-    rows = Contact.objects.filter(caller_id=caller_id) if caller_id else Contact.objects.filter(phone_e164=e164)
-    counts = rows.filter(arrived_at__gte=now - dt.timedelta(days=7), arrived_at__lte=now).aggregate(
-        d7=Count("id"), h24=Count("id", filter=Q(arrived_at__gte=now - dt.timedelta(hours=24)))
-    )
-    return {"24h": counts["h24"], "7d": counts["d7"]}
+    sql = _sql()["count_caller" if caller_id else "count_number"]
+    row = _one(sql, [_when(now - dt.timedelta(hours=24)), caller_id or e164, _when(now - dt.timedelta(days=7)), _when(now)])
+    return {"24h": int(row[1]), "7d": int(row[0])}

@@ -1,0 +1,381 @@
+"""Flag API latency under load, beside the same server's constant /api/ping.
+
+    .venv/bin/python -m bench flags            # 500 req/s for 60 s (issue 4 target)
+    .venv/bin/python -m bench.bench_flags --quick   # 5 s, smaller force, for development
+
+1. A fresh SQLite database (var/bench-flags/) is migrated and populated with a synthetic
+   force: callers on Ofcom drama-range numbers with a heavy-tailed number of contacts over
+   90 days, repeat callers with cases (guidance, risk), episodes and authorised call blocks.
+2. gunicorn (gthread workers) serves Engage on 127.0.0.1.
+3. A concurrent import runs for the whole measurement: the live-feed importer
+   (engage.contacts.ingest.ingest_rows, with identity and detection receivers) when it
+   exists, else batched contact inserts.
+4. An open-loop load generator in a separate process (asyncio, raw HTTP/1.1 keep-alive)
+   sends GET /api/flags/{number} at a fixed rate (flagged, known-unflagged and unknown
+   numbers in several formats) and GET /api/ping at a tenth of that rate. Latency is
+   measured from each request's *scheduled* send time, so a server stall shows up in the
+   figures instead of silently slowing the generator (no coordinated omission).
+5. After the server stops, every successful flag lookup must have its audit row.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+# Ofcom ranges reserved for drama: never a real person's number (DOMAIN.md).
+DRAMA_RANGES = [
+    "07700900{:03d}", "01632960{:03d}", "01134960{:03d}", "01144960{:03d}", "01154960{:03d}",
+    "01164960{:03d}", "01174960{:03d}", "01184960{:03d}", "01214960{:03d}", "01314960{:03d}",
+    "01414960{:03d}", "01514960{:03d}", "01614960{:03d}", "02079460{:03d}", "01914980{:03d}",
+    "02920180{:03d}",
+]
+
+
+# ---------------------------------------------------------------- populate (child process)
+
+def populate(out: Path, callers: int, contacts: int, seed: int = 7) -> None:
+    """Write the synthetic force straight into the database; the number mix goes to out."""
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from engage.accounts.models import ApiKey
+    from engage.cases.models import CallBlock, Case
+    from engage.contacts.models import Contact
+    from engage.detection.models import Episode
+    from engage.identity.models import Caller
+
+    rng = random.Random(seed)
+    numbers = [r.format(i) for r in DRAMA_RANGES for i in range(1000)]
+    rng.shuffle(numbers)
+    e164 = lambda n: "+44" + n[1:]  # noqa: E731
+    known, unknown = numbers[:callers], numbers[callers:callers + 2000]
+    now = timezone.now()
+    with transaction.atomic():
+        objs = Caller.objects.bulk_create(
+            [Caller(display_name=f"Caller {i}", primary_number=e164(n), postcode="CB1 1AA") for i, n in enumerate(known)],
+            batch_size=2000,
+        )
+    ids = [c.pk for c in objs]
+    # Heavy tail: a few hundred repeat callers make a large share of contacts.
+    repeaters = set(rng.sample(range(callers), k=min(400, callers // 10)))
+    weights = [60.0 if i in repeaters else 1.0 for i in range(callers)]
+    picks = rng.choices(range(callers), weights=weights, k=contacts)
+    batch = []
+    for n, i in enumerate(picks):
+        arrived = now - dt.timedelta(seconds=rng.uniform(0, 90 * 86400))
+        batch.append(Contact(
+            channel=rng.choice(["999", "101", "101"]), arrived_at=arrived, phone_raw=known[i], phone_e164=e164(known[i]),
+            phone_status="present", name=f"Caller {i}", address=f"{i} High Street, Cambridge", caller_id=ids[i],
+        ))
+        if len(batch) == 5000:
+            Contact.objects.bulk_create(batch)
+            batch = []
+    Contact.objects.bulk_create(batch)
+    rep = sorted(repeaters)
+    flagged_idx = rep[: len(rep) * 3 // 4]
+    with transaction.atomic():
+        for k, i in enumerate(flagged_idx):
+            case = Case.objects.create(
+                caller_id=ids[i], status=["open", "referred", "monitoring"][k % 3], triage="vulnerable",
+                guidance="Known repeat caller: check welfare, follow response plan.", risk_level=["low", "medium", "high"][k % 3],
+            )
+            if k % 10 == 0:
+                CallBlock.objects.create(case=case, target_kind="number", target=e164(known[i]), rationale="bench",
+                                         status="authorised", decided_at=now, expires_on=(now + dt.timedelta(days=30)).date())
+        for i in rep[len(rep) * 3 // 4:]:
+            end = now - dt.timedelta(days=rng.uniform(0, 10))
+            Episode.objects.create(caller_id=ids[i], rule="five_in_a_day", window_start=end - dt.timedelta(hours=20),
+                                   window_end=end, first_contact_at=end - dt.timedelta(hours=20), last_contact_at=end,
+                                   contact_count=5)
+    ApiKey.objects.filter(name="bench").delete()
+    _, key = ApiKey.issue("bench", can_read_flags=True, can_push_contacts=True)
+    unflagged = [known[i] for i in range(callers) if i not in repeaters]
+    out.write_text(json.dumps({
+        "key": key,
+        "flagged": [known[i] for i in flagged_idx],
+        "unflagged": unflagged[:5000],
+        "unknown": unknown,
+        "contacts": Contact.objects.count(),
+        "callers": callers,
+    }))
+
+
+# ---------------------------------------------------------------- concurrent import (child)
+
+def import_loop(seconds: float, out: Path) -> None:
+    """Import new calls flat out for `seconds`; write rows/s and which importer to out."""
+    import datetime as dt
+
+    import django
+
+    django.setup()
+    from django.utils import timezone
+
+    try:
+        from engage.contacts.ingest import ingest_rows
+    except ImportError:
+        ingest_rows = None
+    from engage.contacts.models import Contact
+
+    rng = random.Random(11)
+    deadline = time.monotonic() + seconds
+    rows_done, batch_no = 0, 0
+    started = time.monotonic()
+    while time.monotonic() < deadline:
+        batch_no += 1
+        now = timezone.now()
+        numbers = [DRAMA_RANGES[rng.randrange(len(DRAMA_RANGES))].format(rng.randrange(1000)) for _ in range(500)]
+        if ingest_rows is not None:
+            rows = []
+            for k, n in enumerate(numbers):
+                start = now - dt.timedelta(seconds=rng.uniform(0, 3600))
+                rows.append({
+                    "call_id": f"bench-{os.getpid()}-{batch_no}-{k}", "started_at": start.isoformat(),
+                    "ended_at": (start + dt.timedelta(seconds=120)).isoformat(), "direction": "in",
+                    "line": rng.choice(["999", "101"]), "cli": n, "handler_id": "H1",
+                })
+            ingest_rows("calls", rows, file_name="bench-import", defer=False)
+        else:
+            Contact.objects.bulk_create([
+                Contact(channel="101", arrived_at=now, phone_raw=n, phone_e164="+44" + n[1:], phone_status="present")
+                for n in numbers
+            ])
+        rows_done += len(numbers)
+    elapsed = time.monotonic() - started
+    out.write_text(json.dumps({"rows": rows_done, "seconds": elapsed,
+                               "importer": "ingest_rows (live-feed importer)" if ingest_rows else "bulk insert"}))
+
+
+# ---------------------------------------------------------------- load generator (child)
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split(" ", 2)[1])
+    headers = {k.strip().lower(): v.strip() for k, _, v in (ln.partition(":") for ln in lines[1:] if ln)}
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size = int((await reader.readline()).strip(), 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    if headers.get("connection", "").lower() == "close":
+        raise ConnectionResetError("server closed")
+    return status
+
+
+async def _load(port: int, schedule: list[tuple[float, str, str]], key: str, connections: int) -> list[tuple[str, float, int]]:
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+    results: list[tuple[str, float, int]] = []
+
+    async def producer() -> None:
+        t0 = loop.time() + 0.3
+        for offset, path, kind in schedule:
+            delay = t0 + offset - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            queue.put_nowait((t0 + offset, path, kind))
+        for _ in range(connections):
+            queue.put_nowait(None)
+
+    async def worker() -> None:
+        reader = writer = None
+        while True:
+            item = await queue.get()
+            if item is None:
+                break
+            scheduled, path, kind = item
+            request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
+                       f"X-Purpose: benchmark\r\nConnection: keep-alive\r\n\r\n").encode()
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.write(request)
+                status = await asyncio.wait_for(_read_response(reader), timeout=10)
+            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError):
+                status = 0
+                if writer is not None:
+                    writer.close()
+                reader = writer = None
+            results.append((kind, loop.time() - scheduled, status))
+        if writer is not None:
+            writer.close()
+
+    await asyncio.gather(producer(), *(worker() for _ in range(connections)))
+    return results
+
+
+def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path) -> None:
+    data = json.loads(numbers_file.read_text())
+    rng = random.Random(3)
+    formats = [lambda n: n, lambda n: "+44" + n[1:], lambda n: n[:5] + " " + n[5:], lambda n: "0044" + n[1:]]
+    schedule = []
+    n_flags = int(rate * seconds)
+    for i in range(n_flags):
+        pool = rng.choices(["flagged", "unflagged", "unknown"], weights=[3, 4, 3])[0]
+        number = rng.choice(formats)(rng.choice(data[pool]))
+        schedule.append((i / rate, "/api/flags/" + quote(number, safe=""), "flags"))
+    ping_rate = rate / 10
+    for i in range(int(ping_rate * seconds)):
+        schedule.append(((i + 0.5) / ping_rate, "/api/ping", "ping"))
+    schedule.sort()
+    results = asyncio.run(_load(port, schedule, data["key"], connections=64))
+    out.write_text(json.dumps(results))
+
+
+# ---------------------------------------------------------------- orchestration (main)
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"GET /api/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+                if s.recv(64).startswith(b"HTTP/1.1 200"):
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not come up")
+
+
+def _percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, int(round(p / 100 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+def _summary(results: list, kind: str, seconds: float) -> dict:
+    rows = [r for r in results if r[0] == kind]
+    ok = sorted(r[1] * 1000 for r in rows if r[2] == 200)
+    return {
+        "requests": len(rows), "errors": sum(1 for r in rows if r[2] != 200), "rate": len(rows) / seconds,
+        "p50": _percentile(ok, 50), "p99": _percentile(ok, 99), "p999": _percentile(ok, 99.9),
+        "max": ok[-1] if ok else float("nan"), "mean": statistics.fmean(ok) if ok else float("nan"),
+    }
+
+
+def _child(mode: str, env: dict, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([PY, "-m", "bench.bench_flags", mode, *args], env=env, cwd=ROOT)
+
+
+def run(quick: bool = False, seconds: float | None = None, rate: float = 500, workers: int = 2, threads: int = 4,
+        callers: int | None = None, contacts: int | None = None, concurrent_import: bool = True) -> dict:
+    seconds = seconds or (5 if quick else 60)
+    callers = callers or (3000 if quick else 12000)
+    contacts = contacts or (30000 if quick else 250000)
+    work = ROOT / "var" / "bench-flags"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{work / 'engage.sqlite3'}", DJANGO_SETTINGS_MODULE="engage.settings",
+               ENGAGE_VAR=str(work), PYTHONPATH=str(ROOT))
+    env.pop("ENGAGE_DEBUG", None)
+    t = time.perf_counter()
+    subprocess.run([PY, "-m", "engage.cli", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
+    numbers = work / "numbers.json"
+    subprocess.run([PY, "-m", "bench.bench_flags", "populate", str(numbers), str(callers), str(contacts)],
+                   env=env, check=True, cwd=ROOT)
+    info = json.loads(numbers.read_text())
+    print(f"force: {info['callers']} callers, {info['contacts']} contacts, {len(info['flagged'])} flagged callers "
+          f"(set up in {time.perf_counter() - t:.0f} s)", flush=True)
+
+    port = _free_port()
+    gunicorn = [str(Path(PY).with_name("gunicorn")), "engage.wsgi:application", "-b", f"127.0.0.1:{port}",
+                "-k", "gthread", "-w", str(workers), "--threads", str(threads), "--keep-alive", "75",
+                "--log-level", "warning", "--graceful-timeout", "10"]
+    server = subprocess.Popen(gunicorn, env=env, cwd=ROOT)
+    importer = None
+    try:
+        _wait_for(port)
+        if concurrent_import:
+            importer = _child("import-loop", env, str(seconds + 2), str(work / "import.json"))
+            time.sleep(1.0)  # the import is under way before the first measured request
+        loader = _child("load", env, str(port), str(numbers), str(rate), str(seconds), str(work / "load.json"))
+        loader.wait(timeout=seconds + 120)
+    finally:
+        server.send_signal(signal.SIGTERM)  # graceful: workers flush their audit buffers at exit
+        server.wait(timeout=30)
+        if importer is not None:
+            importer.wait(timeout=seconds + 60)
+    results = json.loads((work / "load.json").read_text())
+    imported = json.loads((work / "import.json").read_text()) if concurrent_import else None
+    audited = subprocess.run(
+        [PY, "-c", "import django; django.setup(); from engage.accounts.models import AuditEvent as A; "
+                   "print(A.objects.filter(api_key__name='bench', action='lookup').count())"],
+        env=env, capture_output=True, text=True, check=True, cwd=ROOT,
+    ).stdout.strip()
+    return {"seconds": seconds, "rate": rate, "workers": workers, "threads": threads, "flags": _summary(results, "flags", seconds),
+            "ping": _summary(results, "ping", seconds), "import": imported, "audited": int(audited), "force": info | {"key": "…"}}
+
+
+def report(r: dict) -> None:
+    f, p = r["flags"], r["ping"]
+    print(f"gunicorn gthread {r['workers']} workers x {r['threads']} threads; open-loop {r['rate']:.0f} req/s flags "
+          f"+ {r['rate'] / 10:.0f} req/s ping for {r['seconds']:.0f} s on 127.0.0.1")
+    if r["import"]:
+        i = r["import"]
+        print(f"concurrent import: {i['importer']}, {i['rows']} rows in {i['seconds']:.0f} s ({i['rows'] / i['seconds']:.0f} rows/s)")
+    print(f"{'endpoint':<22}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'p99.9 ms':>10}{'max ms':>9}")
+    for name, s in (("GET /api/flags/{n}", f), ("GET /api/ping", p)):
+        print(f"{name:<22}{s['requests']:>9}{s['errors']:>8}{s['p50']:>9.2f}{s['p99']:>9.2f}{s['p999']:>10.2f}{s['max']:>9.1f}")
+    print(f"ratio flags/ping: p50 {f['p50'] / p['p50']:.2f}x, p99 {f['p99'] / p['p99']:.2f}x")
+    ok = f["requests"] - f["errors"]
+    print(f"audit rows for the run's flag lookups: {r['audited']} of {ok} successful lookups")
+    verdict = f["p99"] <= 10 and f["errors"] == 0 and r["audited"] >= ok
+    print(f"target p99 <= 10 ms, 0 errors, every lookup audited: {'MET' if verdict else 'NOT MET'}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="bench_flags", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="5 s and a smaller force, for development")
+    parser.add_argument("--seconds", type=float)
+    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-import", action="store_true", help="no concurrent import (to see its effect)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv if argv is not None else [a for a in sys.argv[1:] if a.startswith("--")])
+    result = run(quick=args.quick, seconds=args.seconds, rate=args.rate, workers=args.workers, threads=args.threads,
+                 concurrent_import=not args.no_import)
+    print(json.dumps(result, indent=2)) if args.json else report(result)
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1] if len(sys.argv) > 1 else ""
+    if mode == "populate":
+        populate(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
+    elif mode == "import-loop":
+        import_loop(float(sys.argv[2]), Path(sys.argv[3]))
+    elif mode == "load":
+        load(int(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), Path(sys.argv[6]))
+    else:
+        main(sys.argv[1:])
