@@ -33,13 +33,13 @@ def _safe_next(request: HttpRequest, url: str) -> str:
 @csrf_protect
 def login_view(request: HttpRequest) -> HttpResponse:
     form = AuthenticationForm(request, data=request.POST or None)
-    status = 200
+    status, locked = 200, ""
     if request.method == "POST":
         username = request.POST.get("username", "")
         ip = _client_ip(request)
         if throttle.is_locked(username, ip):
             form = AuthenticationForm(request)
-            form.add_error(None, "Too many failed sign-ins. Wait 15 minutes or ask an administrator.")
+            locked = "Too many failed sign-ins. Wait 15 minutes or ask an administrator."
             audit.record(request, "login_locked", "user", username[:64])
             status = 429
         elif form.is_valid():
@@ -50,7 +50,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             throttle.record_failure(username, ip)
             audit.record(request, "login_failed", "user", username[:64])
-    return render(request, "web/login.html", {"form": form, "next": request.GET.get("next", "")}, status=status)
+    return render(request, "web/login.html", {"form": form, "locked": locked, "next": request.GET.get("next", "")}, status=status)
 
 
 @require_POST

@@ -127,7 +127,11 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
     from engage.identity.resolve import merge_callers
 
-    merge_callers(caller.pk, other, request.user, form.cleaned_data["reason"])
+    try:
+        merge_callers(caller.pk, other, request.user, form.cleaned_data["reason"])
+    except ValueError as exc:  # identity's refusal, e.g. a caller with no contacts
+        messages.error(request, f"Cannot merge: {exc}.")
+        return redirect(back)
     audit.record(request, "change", "caller", caller.pk, f"merge caller {other}: {form.cleaned_data['reason']}")
     messages.success(request, f"Caller {other} merged into caller {caller.pk}.")
     return redirect(back)
@@ -147,7 +151,11 @@ def split(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(back)
     from engage.identity.resolve import split_contacts
 
-    result = split_contacts(ids, request.user, form.cleaned_data["reason"])
+    try:
+        result = split_contacts(ids, request.user, form.cleaned_data["reason"])
+    except ValueError as exc:
+        messages.error(request, f"Cannot split: {exc}.")
+        return redirect(back)
     audit.record(request, "change", "caller", caller.pk, f"split {len(ids)} contacts: {form.cleaned_data['reason']}")
     new_id = getattr(result, "pk", result)
     messages.success(request, f"{len(ids)} contacts split off" + (f" into caller {new_id}." if isinstance(new_id, int) else "."))
