@@ -5,6 +5,7 @@ rendered here from that schema: ninja's Swagger page loads its assets from a CDN
 unless the `ninja` app's static files are served, and nothing here may need the network.
 """
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 
 from engage.flags.api import router as flags_router
 from engage.flags.docs import PlainDocs
@@ -24,6 +25,15 @@ api = NinjaAPI(
 def ping(request):
     """Constant response: the baseline for latency benchmarks."""
     return {"ok": True}
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    """Ninja answers an unparseable JSON body with 400; a malformed body is 422 everywhere here."""
+    status = exc.status_code
+    if status == 400 and str(exc).startswith("Cannot parse request body"):
+        status = 422
+    return api.create_response(request, {"detail": str(exc)}, status=status)
 
 
 api.add_router("/", flags_router)

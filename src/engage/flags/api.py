@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Literal, Union
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
@@ -125,12 +127,15 @@ def push_contacts(request: HttpRequest, body: PushIn):
     limit = int(settings().get("max_push_rows", 1000))
     if len(body.rows) > limit:
         raise HttpError(422, f"at most {limit} rows per request")
-    from engage.contacts.ingest import ingest_rows
+    from engage.contacts.ingest import IngestError, ingest_rows
 
     rows = [{str(k): _as_text(v) for k, v in row.items()} for row in body.rows]
+    # One "file" per push: quarantined rows are kept per (file, line), so a later push's
+    # bad row 1 must not overwrite an earlier one's. The key's name says who sent it.
+    file_name = f"api:{request.auth.name}:{timezone.now():%Y%m%dT%H%M%S}:{uuid.uuid4().hex[:8]}"
     try:
-        result = ingest_rows(body.source, rows, file_name="api", defer=False)
-    except ValueError as exc:  # a batch-level problem (e.g. no usable field): the client's fault
+        result = ingest_rows(body.source, rows, file_name=file_name, defer=False)
+    except (IngestError, ValueError) as exc:  # a batch-level problem: the client's fault
         raise HttpError(422, str(exc)) from exc
     return {
         "run_id": result.run_id,
@@ -144,5 +149,5 @@ def push_contacts(request: HttpRequest, body: PushIn):
 
 
 def _row_index(line: int) -> int:
-    """ingest_rows numbers rows like lines of a file (header = line 1): row index = line - 2."""
-    return max(int(line) - 2, 0)
+    """ingest_rows numbers problems by 1-based position in `rows`; the API answers 0-based."""
+    return max(int(line) - 1, 0)
