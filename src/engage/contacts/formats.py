@@ -46,7 +46,7 @@ _CHANNELS = {
 }
 DIGITAL_CHANNELS = {"webchat", "online_report", "social_media"}
 _YES = {"y", "yes", "true", "1", "t"}
-_NO = {"n", "no", "false", "0", "f", ""}
+_NO = {"n", "no", "false", "0", "f"}
 
 
 def channel_of(value: str) -> str:
