@@ -139,3 +139,27 @@ def test_report_by_hour_and_dow():
     assert list(report["lines"]["101"]["by_dow"]) == ["Sat"]
     assert list(l999["by_month"]) == ["2025-03"]
     assert report["lines"]["101"]["overall"]["service_level"] == 0.0
+
+
+def test_online_reports_recorded_within_24_hours():
+    from engage.contacts.models import SourceRecord
+    from engage.service.online import recorded_within
+
+    def report(when, incident_after_hours=None):
+        c = digital(when, channel="online_report")
+        SourceRecord.objects.create(contact=c, system="digital", source_key=f"D{c.id}", file_name="t", at=when)
+        if incident_after_hours is not None:
+            SourceRecord.objects.create(contact=c, system="cc", source_key=f"I{c.id}", file_name="t",
+                                        at=when + dt.timedelta(hours=incident_after_hours))
+        return c
+
+    report(at("2025-03-03 10:00"), 2)
+    report(at("2025-03-04 10:00"), 24)  # exactly 24 h: within
+    report(at("2025-03-05 10:00"), 30)  # late
+    report(at("2025-03-06 10:00"))  # never recorded
+    only_incident = digital(at("2025-03-07 10:00"), channel="online_report")
+    SourceRecord.objects.create(contact=only_incident, system="cc", source_key="I-x", file_name="t", at=at("2025-03-07 10:00"))
+    got = recorded_within("2025-03")
+    assert (got["reports"], got["recorded_within"], got["recorded_late"], got["not_recorded"]) == (4, 2, 1, 1)
+    assert got["incident_without_report_row"] == 1
+    assert got["share"] == 0.5

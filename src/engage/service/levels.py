@@ -134,8 +134,7 @@ def months_back(month: str, count: int) -> list[str]:
 def service_report(month: str, trend_months: int = 12) -> dict:
     """Everything the service page and `engage report service` show for one month."""
     months = months_back(month, trend_months)
-    for m in months:
-        ensure_month(m)
+    volumes = monthly_volumes(months[0], month)  # brings the aggregate up to date first
     first, last = month_bounds(month)
     trend_first = month_bounds(months[0])[0]
     tg = targets()
@@ -157,12 +156,15 @@ def service_report(month: str, trend_months: int = 12) -> dict:
             }
             for line in LINES
         },
-        "volumes": monthly_volumes(months[0], month),
+        "volumes": volumes,
     }
 
 
 def monthly_volumes(first_month: str, last_month: str) -> list[dict]:
     """Contacts per month and channel, in the shape forces publish (one row per month)."""
+    wanted = months_back(last_month, len(_month_range(first_month, last_month)))
+    for m in wanted:
+        ensure_month(m)
     first, _ = month_bounds(first_month)
     _, last = month_bounds(last_month)
     counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -175,7 +177,7 @@ def monthly_volumes(first_month: str, last_month: str) -> list[dict]:
     for m, channel, n in rows:
         counts[m][channel] = n
     out = []
-    for m in months_back(last_month, len(_month_range(first_month, last_month))):
+    for m in wanted:
         row = {"month": m}
         for channel, label in VOLUME_COLUMNS:
             row[label] = counts.get(m, {}).get(channel, 0)

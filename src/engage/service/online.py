@@ -1,20 +1,20 @@
 """Online crime reports recorded within 24 hours (docs/reports.md, "Online reports").
 
-An online report is a contact on the `online_report` channel. It is *recorded* when a
-C&C incident exists for it: a contact carrying a C&C source record whose incident
-number is the report's reference (or the report's own incident number, when the
-importer joined the incident onto it). Recorded within 24 h: that incident's creation
-time (the incident contact's arrival) is at most 24 h after the report arrived. A
-report with no incident is counted as not recorded in time. When the incident was
-joined onto the report's own contact, the contact's one arrival time is the earlier of
-the two, so the gap is unknown: it is counted as recorded, and listed separately.
+The importer joins an online report (a `digital` row on the online channel) and the
+C&C incident whose number the report gives as its reference into one contact, keeping
+each source row's own time (SourceRecord.at). A report is *recorded within 24 h* when
+its contact has a C&C source row created at most 24 h after the digital row. A report
+with no C&C row is not recorded (yet). Contacts on the online channel with a C&C row but
+no digital row (the report itself was not exported) have no report time: they are
+counted apart and left out of the share. The month is the contact's arrival month.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from engage.config import section
-from engage.contacts.models import Channel, Contact, SourceRecord
+from engage.contacts.models import Channel, SourceRecord
 from engage.service.aggregate import local_day_bounds, month_bounds
 
 
@@ -22,42 +22,31 @@ def recorded_within(month: str) -> dict:
     hours = float(section("service").get("online_report_recorded_hours", 24))
     limit = dt.timedelta(hours=hours)
     start, end = local_day_bounds(*month_bounds(month))
-    reports = list(
-        Contact.objects.filter(channel=Channel.ONLINE_REPORT, arrived_at__gte=start, arrived_at__lt=end).values_list(
-            "id", "arrived_at", "reference", "incident_number"
-        )
-    )
-    keys = {r[2] for r in reports if r[2]} | {r[3] for r in reports if r[3]}
-    # Incident contacts (with a C&C source row) by incident number; earliest creation wins.
-    incidents: dict[str, tuple[int, dt.datetime]] = {}
-    key_list = sorted(keys)
-    for i in range(0, len(key_list), 900):
-        cc_ids = SourceRecord.objects.filter(system="cc", contact__incident_number__in=key_list[i : i + 900]).values_list(
-            "contact_id", flat=True
-        )
-        for cid, number, created in Contact.objects.filter(id__in=list(cc_ids)).values_list("id", "incident_number", "arrived_at"):
-            if number not in incidents or created < incidents[number][1]:
-                incidents[number] = (cid, created)
-    within = late = missing = same_contact = 0
-    for cid, arrived, reference, own_number in reports:
-        match = incidents.get(reference) or incidents.get(own_number)
-        if match is None:
+    times: dict[int, dict[str, dt.datetime | None]] = defaultdict(dict)
+    rows = SourceRecord.objects.filter(
+        contact__channel=Channel.ONLINE_REPORT, contact__arrived_at__gte=start, contact__arrived_at__lt=end,
+        system__in=["digital", "cc"],
+    ).values_list("contact_id", "system", "at", "contact__arrived_at")
+    for cid, system, at, arrived in rows:
+        earliest = times[cid].get(system)
+        at = at or arrived
+        if earliest is None or at < earliest:
+            times[cid][system] = at
+    within = late = missing = incident_only = 0
+    for cid, t in times.items():
+        report, incident = t.get("digital"), t.get("cc")
+        if report is None:
+            incident_only += 1
+        elif incident is None:
             missing += 1
-        elif match[0] == cid:
-            same_contact += 1
-            within += 1
-        elif match[1] - arrived <= limit:
+        elif incident - report <= limit:
             within += 1
         else:
             late += 1
-    total = len(reports)
+    reports = within + late + missing
     return {
-        "month": month,
-        "hours": hours,
-        "reports": total,
-        "recorded_within": within,
-        "recorded_late": late,
-        "not_recorded": missing,
-        "joined_on_report": same_contact,
-        "share": within / total if total else None,
+        "month": month, "hours": hours, "reports": reports, "recorded_within": within, "recorded_late": late,
+        "not_recorded": missing, "incident_without_report_row": incident_only,
+        "share": within / reports if reports else None,
     }
+
