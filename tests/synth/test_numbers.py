@@ -1,0 +1,49 @@
+"""Only Ofcom's drama numbers, written in the ways real systems write them."""
+import re
+
+from engage.identity.phones import normalise
+from engage.synth.pools import DRAMA_E164_PREFIXES
+
+WITHHELD = {"", "Withheld", "PRIVATE"}
+
+
+def _drama(e164: str) -> bool:
+    return len(e164) == 13 and e164.startswith(DRAMA_E164_PREFIXES)
+
+
+def _written_numbers(force):
+    for source, column in (("calls", "cli"), ("cc", "caller_phone"), ("digital", "phone")):
+        for row, truth in zip(force.rows(source), force.truth(source)):
+            if truth["malformed"] != "bad_number":
+                yield source, row[column]
+
+
+def test_every_number_is_in_a_drama_range(force):
+    seen = 0
+    for source, raw in _written_numbers(force):
+        if raw in WITHHELD:
+            continue
+        phone = normalise(raw)
+        assert phone.status == "present" and _drama(phone.e164), (source, raw)
+        seen += 1
+    assert seen > 10_000
+    for person in force.rows("people"):
+        for number in filter(None, person["numbers"].split(";")):
+            assert _drama(number), number
+
+
+def test_numbers_come_in_several_formats_and_withheld_spellings(force):
+    raws = [raw for _, raw in _written_numbers(force)]
+    assert any(re.fullmatch(r"07700 900\d{3}", r) for r in raws)
+    assert any(re.fullmatch(r"\+447700900\d{3}", r) for r in raws)
+    assert any(re.fullmatch(r"07700900\d{3}", r) for r in raws)
+    clis = {r["cli"] for r in force.rows("calls")}
+    assert {"Withheld", "PRIVATE", ""} <= clis
+
+
+def test_bad_numbers_do_not_parse(force):
+    bad = [raw for source, column in (("calls", "cli"), ("cc", "caller_phone"), ("digital", "phone"))
+           for row, t in zip(force.rows(source), force.truth(source)) if t["malformed"] == "bad_number"
+           for raw in [row[column]]]
+    assert bad
+    assert all(normalise(raw).status == "invalid" for raw in bad)
