@@ -28,4 +28,29 @@ class Episode(models.Model):
 
     class Meta:
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["caller", "rule", "window_end"])]
+        indexes = [
+            models.Index(fields=["caller", "rule", "window_end"]),
+            models.Index(fields=["place_key", "rule", "window_end"]),
+        ]
+
+    @property
+    def subject_key(self) -> str:
+        return str(self.caller_id) if self.subject == self.Subject.CALLER else self.place_key
+
+    def __str__(self) -> str:
+        who = f"caller {self.caller_id}" if self.subject == self.Subject.CALLER else self.place_key
+        return f"{self.rule}: {who} ({self.contact_count} contacts)"
+
+
+class EvaluatedContact(models.Model):
+    """Which subjects a contact was counted under when detection last saw it.
+
+    `engage detect` catches up contacts with no row here (imported with --defer, or
+    before detection was installed) and contacts whose caller or place has changed
+    since (identity merged or split callers): their old subject is recomputed.
+    """
+
+    contact = models.OneToOneField("contacts.Contact", primary_key=True, on_delete=models.CASCADE,
+                                   related_name="detection_state")
+    caller_id = models.BigIntegerField(null=True)
+    place_key = models.CharField(max_length=300, blank=True)
