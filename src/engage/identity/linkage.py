@@ -18,7 +18,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-COLUMNS = ["unique_id", "first_name", "surname", "address", "postcode", "district", "phone", "email", "handle"]
+COLUMNS = ["unique_id", "first_name", "surname", "address", "postcode", "district", "phone", "shared_phone",
+           "email", "handle"]
 
 
 def _level(sql: str, label: str, m: float, u: float) -> dict[str, Any]:
@@ -39,25 +40,27 @@ def _jw(col: str, threshold: float) -> str:
 
 def comparisons() -> list[dict[str, Any]]:
     """Splink comparisons with hand-set m (same person) and u (different people) values."""
-    first_name = {
-        "output_column_name": "first_name",
+    # First name and surname in one comparison: they are not independent (a household
+    # shares a surname), and a handler may swap them ("SMITH John").
+    fj, sj = _jw("first_name", 0.88), _jw("surname", 0.88)
+    name = {
+        "output_column_name": "name",
         "comparison_levels": [
-            _null("first_name_l IS NULL OR first_name_r IS NULL"),
-            _level("first_name_l = first_name_r", "exact", 0.75, 0.005),
-            _level(_jw("first_name", 0.88), "jaro-winkler >= 0.88", 0.15, 0.005),
+            _null("(first_name_l IS NULL AND surname_l IS NULL) OR (first_name_r IS NULL AND surname_r IS NULL)"),
+            _level("first_name_l = first_name_r AND surname_l = surname_r", "exact", 0.70, 5e-6),
+            _level("first_name_l = surname_r AND surname_l = first_name_r", "swapped", 0.02, 1e-6),
+            _level(f"surname_l = surname_r AND {fj}", "surname, similar first name", 0.10, 2e-5),
+            _level(f"first_name_l = first_name_r AND {sj}", "first name, similar surname", 0.08, 2e-5),
+            _level(f"{fj} AND {sj}", "both similar", 0.03, 1e-4),
             # "J Smith" against "John Smith": an initial agrees.
-            _level("(length(first_name_l) = 1 OR length(first_name_r) = 1) "
-                   "AND substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)", "initial", 0.08, 0.03),
-            _else(0.02, 0.96),
-        ],
-    }
-    surname = {
-        "output_column_name": "surname",
-        "comparison_levels": [
-            _null("surname_l IS NULL OR surname_r IS NULL"),
-            _level("surname_l = surname_r", "exact", 0.8, 0.001),
-            _level(_jw("surname", 0.88), "jaro-winkler >= 0.88", 0.15, 0.004),
-            _else(0.05, 0.995),
+            _level("surname_l = surname_r AND (length(first_name_l) = 1 OR length(first_name_r) = 1) "
+                   "AND substr(first_name_l, 1, 1) = substr(first_name_r, 1, 1)", "surname, initial", 0.05, 2e-5),
+            _level("surname_l = surname_r AND (first_name_l IS NULL OR first_name_r IS NULL)",
+                   "surname, first name missing", 0.02, 5e-4),
+            _level("surname_l = surname_r", "surname only (a household)", 0.01, 0.005),
+            _level(f"first_name_l = first_name_r AND {_jw('surname', 0.7)}", "first name, surname unlike", 0.01, 0.003),
+            _level(sj, "similar surname only", 0.01, 0.002),
+            _else(0.005, 0.99),
         ],
     }
     # Address and postcode are one comparison: they are not independent evidence.
@@ -66,19 +69,23 @@ def comparisons() -> list[dict[str, Any]]:
         "comparison_levels": [
             _null("(address_l IS NULL AND postcode_l IS NULL) OR (address_r IS NULL AND postcode_r IS NULL)"),
             _level("address_l = address_r AND (postcode_l = postcode_r OR postcode_l IS NULL OR postcode_r IS NULL)",
-                   "same address", 0.6, 0.0005),
-            _level("postcode_l = postcode_r", "same postcode", 0.15, 0.001),
+                   "same address", 0.55, 0.0005),
+            _level("postcode_l = postcode_r AND " + _jw("address", 0.8), "same postcode, similar address", 0.15, 0.0002),
             _level(_jw("address", 0.9) + " AND (district_l = district_r OR district_l IS NULL OR district_r IS NULL)",
                    "similar address", 0.1, 0.001),
+            _level("postcode_l = postcode_r", "same postcode", 0.08, 0.001),
             _level("district_l = district_r", "same district", 0.05, 0.02),
             _else(0.1, 0.978),
         ],
     }
+    # `phone` is a number that is one caller; `shared_phone` a care home's or payphone's
+    # number: the same resident giving the same name on it is still good evidence.
     phone = {
         "output_column_name": "phone",
         "comparison_levels": [
-            _null("phone_l IS NULL OR phone_r IS NULL"),
+            _null("(phone_l IS NULL AND shared_phone_l IS NULL) OR (phone_r IS NULL AND shared_phone_r IS NULL)"),
             _level("phone_l = phone_r", "same number", 0.5, 0.00005),
+            _level("shared_phone_l = shared_phone_r", "same shared number", 0.3, 0.0005),
             # People use more than one number: a different number is weak evidence.
             _else(0.5, 0.99995),
         ],
@@ -91,7 +98,7 @@ def comparisons() -> list[dict[str, Any]]:
             _else(0.2, 0.9999),
         ],
     }
-    return [first_name, surname, location, phone, online]
+    return [name, location, phone, online]
 
 
 def blocking_rules() -> list[str]:
@@ -101,6 +108,10 @@ def blocking_rules() -> list[str]:
         "l.first_name = r.first_name AND l.surname = r.surname",
         "l.first_name = r.first_name AND l.postcode = r.postcode",
         "l.address = r.address AND l.district = r.district",
+        "l.postcode = r.postcode AND substr(l.address, 1, 6) = substr(r.address, 1, 6)",
+        "l.first_name = r.surname AND l.surname = r.first_name",
+        "l.shared_phone = r.shared_phone AND l.surname = r.surname",
+        "l.shared_phone = r.shared_phone AND l.first_name = r.first_name",
         "l.email = r.email",
         "l.handle = r.handle",
     ]

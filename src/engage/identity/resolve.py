@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from django.db import connection, transaction
 from django.db.models.deletion import ProtectedError
+from django.utils import timezone
 
 from engage import config
 from engage.contacts.models import Contact
@@ -194,8 +195,8 @@ class Clustering:
 
 def _signature(rec: Record, shared: set[str], pinned: set[int]) -> tuple:
     name = name_key(rec.name)
-    phone = rec.phone if rec.phone not in shared else ""
-    key = (phone, name.first, name.surname, address_key(rec.address), postcode_key(rec.postcode), rec.email, rec.handle)
+    phone, shared_phone = (rec.phone, "") if rec.phone not in shared else ("", rec.phone)
+    key = (phone, shared_phone, name.first, name.surname, address_key(rec.address), postcode_key(rec.postcode), rec.email, rec.handle)
     # A contact named in an override keeps its own node, so the override can hold it
     # apart from contacts with identical details.
     return key + ((rec.contact_id,) if rec.contact_id in pinned else ())
@@ -272,9 +273,9 @@ def _frame(keys: list[tuple]) -> pd.DataFrame:
         return value or None
 
     rows = []
-    for sig, (phone, first, surname, address, postcode, email, handle, *_) in enumerate(keys):
+    for sig, (phone, shared_phone, first, surname, address, postcode, email, handle, *_) in enumerate(keys):
         rows.append((sig, none(first), none(surname), none(address), none(postcode),
-                     none(postcode_district(postcode)), none(phone), none(email), none(handle)))
+                     none(postcode_district(postcode)), none(phone), none(shared_phone), none(email), none(handle)))
     return pd.DataFrame(rows, columns=linkage.COLUMNS)
 
 
@@ -342,23 +343,31 @@ def _write_assignment(assignment: dict[int, int | None], current: dict[int, int 
 
 
 def set_contact_callers(changes: list[tuple[int, int | None]]) -> None:
-    """Bulk UPDATE contacts.caller_id through a temporary table (SQLite and PostgreSQL)."""
-    if not changes:
+    """Bulk UPDATE contacts.caller_id (the one contact column identity owns)."""
+    _bulk_update(Contact._meta.db_table, ["caller_id"], [(cid, caller) for cid, caller in changes])
+
+
+def _bulk_update(table: str, columns: list[str], rows: list[tuple], stamp: str = "") -> None:
+    """UPDATE table SET columns FROM a temporary table of (id, *values): one statement
+    instead of one per row (Django's bulk_update builds a CASE per row and is far slower).
+    UPDATE ... FROM works on PostgreSQL and SQLite >= 3.33."""
+    if not rows:
         return
-    table = Contact._meta.db_table
+    tmp = "identity_bulk_update"
+    defs = ", ".join(f"{c} {'bigint' if c.endswith('_id') else 'text'}" for c in columns)
     with connection.cursor() as cur:
-        cur.execute("DROP TABLE IF EXISTS identity_caller_update")
-        cur.execute("CREATE TEMPORARY TABLE identity_caller_update (contact_id bigint PRIMARY KEY, caller_id bigint)")
-        for start in range(0, len(changes), 50_000):
-            cur.executemany("INSERT INTO identity_caller_update (contact_id, caller_id) VALUES (%s, %s)",
-                            changes[start:start + 50_000])
-        if connection.vendor == "postgresql":
-            cur.execute(f"UPDATE {table} c SET caller_id = u.caller_id FROM identity_caller_update u "
-                        "WHERE c.id = u.contact_id")
-        else:
-            cur.execute(f"UPDATE {table} SET caller_id = (SELECT u.caller_id FROM identity_caller_update u "
-                        f"WHERE u.contact_id = {table}.id) WHERE id IN (SELECT contact_id FROM identity_caller_update)")
-        cur.execute("DROP TABLE identity_caller_update")
+        cur.execute(f"DROP TABLE IF EXISTS {tmp}")
+        cur.execute(f"CREATE TEMPORARY TABLE {tmp} (id bigint PRIMARY KEY, {defs})")
+        marks = ", ".join(["%s"] * (len(columns) + 1))
+        for start in range(0, len(rows), 50_000):
+            cur.executemany(f"INSERT INTO {tmp} VALUES ({marks})", rows[start:start + 50_000])
+        sets = ", ".join(f"{c} = u.{c}" for c in columns)
+        params: list = []
+        if stamp:  # a timestamp column set to now (e.g. updated_at)
+            sets += f", {stamp} = %s"
+            params.append(timezone.now())
+        cur.execute(f"UPDATE {table} SET {sets} FROM {tmp} u WHERE {table}.id = u.id", params)
+        cur.execute(f"DROP TABLE {tmp}")
 
 
 def refresh_callers(caller_ids: Iterable[int], shared: set[str] | None = None) -> int:
@@ -388,8 +397,9 @@ def refresh_callers(caller_ids: Iterable[int], shared: set[str] | None = None) -
                 for k, v in values.items():
                     setattr(caller, k, v)
                 changed.append(caller)
-    Caller.objects.bulk_update(changed, ["display_name", "name_key", "primary_number", "postcode", "area_code"],
-                               batch_size=1000)
+    fields = ["display_name", "name_key", "primary_number", "postcode", "area_code"]
+    _bulk_update(Caller._meta.db_table, fields, [(c.pk, *(getattr(c, f) for f in fields)) for c in changed],
+                 stamp="updated_at")
     return len(changed)
 
 
@@ -526,6 +536,8 @@ def _neighbourhood(records: list[Record], waiting: set[int], shared: set[str]) -
         out = []
         if rec.phone and rec.phone not in shared:
             out.append(("p", rec.phone))
+        elif rec.phone and name.full:
+            out.append(("s", rec.phone))
         if name.first and name.surname:
             out.append(("n", name.first, name.surname))
         if name.surname and pc:
