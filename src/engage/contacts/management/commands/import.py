@@ -6,6 +6,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
+
+from engage.contacts.management.console import console as wide_console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 from rich.table import Table
 
@@ -57,9 +59,9 @@ class Command(BaseCommand):
             rate = r.read / r.seconds if r.seconds else 0
             table.add_row(str(r.run_id), Path(r.file_name).name, r.source, f"{r.read:,}", f"{r.imported:,}", f"{r.duplicate:,}",
                           f"{r.quarantined:,}", f"{r.skipped:,}", f"{r.seconds:.1f}", f"{rate:,.0f}")
-        Console().print(table)
+        wide_console().print(table)
         if any(r.quarantined for r in results):
-            Console().print("Quarantined rows: [bold]engage quarantine --run RUN[/bold]")
+            wide_console().print("Quarantined rows: [bold]engage quarantine --run RUN[/bold]")
 
 
 def _as_dict(r) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from django.core.management.base import BaseCommand
-from rich.console import Console
+from engage.contacts.management.console import console as Console
 from rich.table import Table
 
 from engage.contacts.models import ImportRun

@@ -5,7 +5,7 @@ import csv
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from rich.console import Console
+from engage.contacts.management.console import console as Console
 from rich.table import Table
 
 from engage.contacts.models import ImportRun, QuarantinedRow

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
-from rich.console import Console
+from engage.contacts.management.console import console as Console
 from rich.table import Table
 
 from engage import config
