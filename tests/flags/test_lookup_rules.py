@@ -88,3 +88,13 @@ def test_latest_caller_on_the_number_wins():
     f.caller_with_contacts(hours_ago=[50], name="Old Owner")
     newer = f.caller_with_contacts(hours_ago=[2], name="New Owner")
     assert lookup_number(f.NUMBER).caller_id == newer.pk
+
+
+def test_counts_agree_with_detections_definition():
+    counts = pytest.importorskip("engage.detection.counts")
+    from django.utils import timezone
+
+    caller = f.caller_with_contacts(hours_ago=[0.5, 23.9, 24.1, 100, 167.9, 168.1, 300])
+    now = timezone.now()
+    flag = lookup_number(f.NUMBER, now=now)
+    assert {"24h": flag.contacts_24h, "7d": flag.contacts_7d} == counts.recent_contacts(caller.pk, now) == {"24h": 2, "7d": 5}
