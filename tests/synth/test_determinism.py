@@ -1,4 +1,6 @@
 """Same seed, same files, byte for byte; another seed, other files."""
+import datetime as dt
+
 from engage.synth.force import generate
 
 FILES = ("cc", "calls", "acd", "digital", "truth", "people")
@@ -28,7 +30,13 @@ def test_other_seed_gives_other_files(tmp_path):
 def test_start_date_moves_the_window(tmp_path):
     summary = generate(tmp_path / "s", 3, seed=1, start="2026-03-28", scale=0.3)
     assert (summary["start"], summary["end"]) == ("2026-03-28", "2026-03-30")
-    started = [r.split(",")[2] for r in (tmp_path / "s" / "acd.csv").read_text().splitlines()[1:]]
-    valid = [s for s in started if s.startswith("2026-")]
-    # Europe/London days: the window opens at local midnight (GMT on 28 March 2026).
-    assert min(valid) >= "2026-03-28T00:00:00Z" and max(valid) < "2026-03-30T23:00:00Z"
+    valid = []
+    for row in (tmp_path / "s" / "acd.csv").read_text().splitlines()[1:]:
+        try:
+            valid.append(dt.datetime.fromisoformat(row.split(",")[2]))
+        except ValueError:
+            continue  # an injected bad date
+    # Europe/London days: opens at midnight GMT on 28 March, closes at midnight BST on
+    # 31 March (the clocks go forward on the 29th).
+    assert min(valid) >= dt.datetime(2026, 3, 28, tzinfo=dt.timezone.utc)
+    assert max(valid) < dt.datetime(2026, 3, 30, 23, tzinfo=dt.timezone.utc)

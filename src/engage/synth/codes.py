@@ -48,7 +48,7 @@ MIX: dict[str, dict[str, float]] = {
                        "HARASSMENT": 7, "SUSPICIOUS": 8, "LOST_PROPERTY": 6, "CONCERN_WELFARE": 2},
     "care_home": {"CONCERN_WELFARE": 40, "THEFT": 10, "SUSPICIOUS": 10, "ADMIN": 25, "DOMESTIC": 5, "MENTAL_HEALTH": 10},
     "hospital": {"CONCERN_WELFARE": 30, "MENTAL_HEALTH": 25, "ADMIN": 25, "ASB": 10, "SUSPICIOUS": 10},
-    "payphone": {"SUSPICIOUS": 20, "ASB": 20, "HOAX": 15, "CONCERN_WELFARE": 15, "THEFT": 15, "SILENT_CALL": 15},
+    "payphone": {"SUSPICIOUS": 25, "ASB": 20, "HOAX": 5, "CONCERN_WELFARE": 20, "THEFT": 15, "RTC": 10, "SILENT_CALL": 5},
     "walk_in": {"THEFT": 25, "LOST_PROPERTY": 25, "ADMIN": 25, "FRAUD": 10, "HARASSMENT": 10, "CRIMINAL_DAMAGE": 5},
 }
 

@@ -94,12 +94,14 @@ def generate(out_dir: str | Path, days: int, seed: int, start: dt.date | str | N
     counts = {}
     for name, header in HEADERS.items():
         counts[name] = _write(out / f"{name}.csv", header, rows[name])
+    keys = [person_key(pid) for pid in range(len(people))]
     truth_rows = []
     for name in HEADERS:
-        for line, (key, pid, bad) in enumerate(truth[name], start=2):
-            truth_rows.append((name, key, person_key(pid), people.kind[pid], line, bad))
+        # line: the row's line in its file (the header is line 1), as the importer counts.
+        truth_rows.extend((name, key, keys[pid], people.kind[pid], line, bad)
+                          for line, (key, pid, bad) in enumerate(truth[name], start=2))
     counts["truth"] = _write(out / "truth.csv", TRUTH_HEADER, truth_rows)
-    counts["people"] = _write(out / "people.csv", PEOPLE_HEADER, _people_rows(people, numbers))
+    counts["people"] = _write(out / "people.csv", PEOPLE_HEADER, _people_rows(people, numbers, keys))
     return _summary(out, cal, seed, scale, counts, c, people, stats, injected, time.perf_counter() - began)
 
 
@@ -194,7 +196,8 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float):
         # Sequence restarts each local day: INC-20260801-00001.
         boundaries = np.r_[0, np.nonzero(np.diff(inc_day))[0] + 1]
         seq = np.arange(len(inc_idx)) - np.repeat(boundaries, np.diff(np.r_[boundaries, len(inc_idx)]))
-    day_label = [(cal.start + dt.timedelta(days=int(d))).strftime("%Y%m%d") for d in inc_day.tolist()]
+    labels = [d.strftime("%Y%m%d") for d in cal.dates] + [(cal.start + dt.timedelta(days=cal.days)).strftime("%Y%m%d")]
+    day_label = [labels[d] for d in inc_day.tolist()]
     for i, lab, s in zip(inc_idx.tolist(), day_label, seq.tolist()):
         inc_number[i] = f"INC-{lab}-{s + 1:05d}"
 
@@ -203,100 +206,101 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float):
     cli_style = np.where(u[:, 0] < 0.45, 2, np.where(u[:, 0] < 0.9, 1, 0))
     typed_style = np.where(u[:, 1] < 0.5, 0, np.where(u[:, 1] < 0.75, 2, 1))
     num = np.where(c.num < 0, 0, c.num)
-    cli_text = numbers.render(num, cli_style)
-    typed_text = numbers.render(num, typed_style)
-    withheld_word = [WITHHELD_SPELLINGS[i] for i in rng.integers(0, 3, n).tolist()]
+    withheld_word = np.array(WITHHELD_SPELLINGS, dtype=object)[rng.integers(0, 3, n)]
+    handler_ids = np.array([f"H{h:03d}" for h in range(HANDLERS + 1)], dtype=object)[handler]
+    handler_ids[abandoned] = ""
+    rows: dict[str, list] = {}
+    truth: dict[str, list] = {}
+
+    # --- call recording and ACD: inbound calls, plus outbound callbacks ------------------
+    # Outbound calls (callbacks to abandoned 999 calls, updates to some 101 callers) are in
+    # the call recording only, not the ACD, and are not contacts from the public.
+    ph = np.nonzero(phone)[0]
+    ob = ph[~c.withheld[ph] & ((abandoned[ph] & (c.ch[ph] == CH_999)) | ((c.ch[ph] == CH_101) & (u[ph, 5] < 0.03)))]
+    later = np.where(c.ch[ob] == CH_999, rng.integers(60, 900, len(ob)), rng.integers(3600, 172_800, len(ob)))
+    ob_start = ended[ob] + later
+    ob_end = ob_start + rng.integers(20, 180, len(ob))
+    src = np.concatenate([ph, ob])
+    is_out = np.r_[np.zeros(len(ph), dtype=bool), np.ones(len(ob), dtype=bool)]
+    start_all = np.concatenate([c.t[ph], ob_start])
+    end_all = np.concatenate([ended[ph], ob_end])
+    order = np.argsort(start_all, kind="stable")  # inbound first on equal times
+    call_ids = np.array([f"{10_000_001 + k}" for k in range(len(src))], dtype=object)
+    rank = np.empty(len(src), dtype=np.int64)
+    rank[order] = np.arange(len(src))
+    cid_of = call_ids[rank]  # call id of each entry of src
+    src_o, out_o = src[order], is_out[order]
+    line_o = np.where(out_o, "other", np.array(CHANNEL_NAMES, dtype=object)[c.ch[src_o]])
+    cli_o = np.array(numbers.render(num[src_o], np.where(out_o, 1, cli_style[src_o])), dtype=object)
+    hidden = c.withheld[src_o] & ~out_o
+    cli_o[hidden] = withheld_word[src_o][hidden]
+    hid_o = handler_ids[src_o]
+    hid_o[out_o] = np.array([f"H{h:03d}" for h in range(HANDLERS + 1)], dtype=object)[handler[src_o][out_o]]
+    rows["calls"] = _columns(call_ids, iso(start_all[order]), iso(end_all[order]),
+                             np.where(out_o, "out", "in").tolist(), line_o, cli_o, hid_o)
+    truth["calls"] = _truth(call_ids, c.pid[src_o])
+    in_ids = cid_of[: len(ph)]
+    ab = abandoned[ph]
+    answered_text = np.array(iso(answered[ph]), dtype=object)
+    answered_text[ab] = ""
+    rows["acd"] = _columns(in_ids, np.array(CHANNEL_NAMES, dtype=object)[c.ch[ph]], iso(c.t[ph]), answered_text,
+                           iso(ended[ph]), np.where(ab, "Y", "N").tolist(), queue[ph].astype(str),
+                           talk[ph].astype(str), handler_ids[ph])
+    truth["acd"] = _truth(in_ids, c.pid[ph])
+
+    # --- names, addresses and numbers as people gave them -------------------------------
     pid_list = c.pid.tolist()
-    names, addresses, postcodes = _as_written(rng, people, pid_list, u)
+    written = np.nonzero(incident | (c.ch >= CH_WEBCHAT))[0]
+    names, addresses, postcodes = _as_written(rng, people, c.pid[written].tolist())
+    name_of = dict(zip(written.tolist(), names))
+    typed = np.array(numbers.render(num, typed_style), dtype=object)
 
-    rows = {name: [] for name in HEADERS}
-    truth = {name: [] for name in HEADERS}
-    call_seq = 0
-    digital_seq = 0
-    outbound = []
-    t_iso = iso(c.t)
-    ans_iso = iso(answered)
-    end_iso = iso(ended)
-    created_iso = iso(created)
-    ch_list = c.ch.tolist()
-    withheld = c.withheld.tolist()
-    code_list = c.code.tolist()
-    u_list = u[:, 5].tolist()
-    for i in range(n):
-        ch = ch_list[i]
-        pid = pid_list[i]
-        if ch <= CH_101:
-            call_seq += 1
-            call_id = f"{10_000_000 + call_seq}"
-            line = CHANNEL_NAMES[ch]
-            cli = withheld_word[i] if withheld[i] else cli_text[i]
-            hid = "" if abandoned[i] else f"H{handler[i]:03d}"
-            rows["calls"].append([call_id, t_iso[i], end_iso[i], "in", line, cli, hid])
-            truth["calls"].append([call_id, pid, ""])
-            rows["acd"].append([call_id, line, t_iso[i], "" if abandoned[i] else ans_iso[i], end_iso[i],
-                                "Y" if abandoned[i] else "N", str(queue[i]), str(talk[i]), hid])
-            truth["acd"].append([call_id, pid, ""])
-            if not withheld[i] and (abandoned[i] and ch == CH_999 or (ch == CH_101 and u_list[i] < 0.03)):
-                outbound.append(i)
-        elif ch != CH_OTHER:
-            digital_seq += 1
-            cid = f"D{digital_seq:08d}"
-            rows["digital"].append(_digital_row(cid, ch, t_iso[i], names[i], typed_text[i], people, pid,
-                                                code_list[i], inc_number[i], u[i]))
-            truth["digital"].append([cid, pid, ""])
-    for i in inc_idx.tolist():
-        ch = ch_list[i]
-        pid = pid_list[i]
-        if ch <= CH_101:
-            phone_text = typed_text[i] if not withheld[i] else ("Withheld" if u[i, 2] < 0.5 else ("" if u[i, 2] < 0.8 else typed_text[i]))
-        elif ch == CH_OTHER:
-            phone_text = typed_text[i] if u[i, 2] < 0.6 else ""
-        else:
-            phone_text = rows_phone_for_digital(ch, u[i, 2], typed_text[i])
-        rows["cc"].append([inc_number[i], created_iso[i], CC_SOURCE[ch], names[i], phone_text, addresses[i],
-                           postcodes[i], _location(rng, people, pid, u[i, 3]), codes.CODE_NAMES[code_list[i]],
-                           "", "", _narrative(rng, pools, people, pid, code_list[i], u[i, 4])])
-        truth["cc"].append([inc_number[i], pid, ""])
+    # --- digital contacts ---------------------------------------------------------------
+    dg = np.nonzero((c.ch >= CH_WEBCHAT) & (c.ch <= CH_SOCIAL))[0]
+    dg_ids = np.array([f"D{k + 1:08d}" for k in range(len(dg))], dtype=object)
+    t_dg = iso(c.t[dg])
+    rows["digital"] = [
+        _digital_row(cid, int(c.ch[i]), t_dg[k], name_of[i], typed[i], people, pid_list[i], int(c.code[i]),
+                     inc_number[i], u[i])
+        for k, (i, cid) in enumerate(zip(dg.tolist(), dg_ids.tolist()))]
+    truth["digital"] = _truth(dg_ids, c.pid[dg])
+
+    # --- C&C incidents ------------------------------------------------------------------
+    where = dict(zip(written.tolist(), zip(addresses, postcodes)))
+    created_iso = iso(created[inc_idx])
     grades = codes.pick_grades(rng, c.code[inc_idx])
-    for row, g, code in zip(rows["cc"], grades.tolist(), c.code[inc_idx].tolist()):
-        row[9] = codes.GRADES[g]
-        row[10] = codes.closing_code(code, float(rng.random()))
-
-    # Outbound calls: callbacks to abandoned 999 calls, updates to some 101 callers.
-    # They are in the call recording only (not ACD) and are not contacts from the public.
-    if outbound:
-        ob = np.array(outbound)
-        later = np.where(c.ch[ob] == CH_999, rng.integers(60, 900, len(ob)), rng.integers(3600, 172_800, len(ob)))
-        ob_start = ended[ob] + later
-        ob_talk = rng.integers(20, 180, len(ob))
-        o_start, o_end = iso(ob_start), iso(ob_start + ob_talk)
-        ob_rows = []
-        for k, i in enumerate(ob.tolist()):
-            ob_rows.append((int(ob_start[k]), k, [None, o_start[k], o_end[k], "out", "other", cli_text[i],
-                                                  f"H{handler[i]:03d}"], pid_list[i]))
-        # Merge outbound into the call log in time order and number all calls in that order.
-        inbound = [(int(c.t[i]), -1, r, tr[1]) for i, r, tr in
-                   zip(np.nonzero(phone)[0].tolist(), rows["calls"], truth["calls"])]
-        merged = sorted(inbound + ob_rows, key=lambda x: (x[0], x[1]))
-        rows["calls"], truth["calls"] = [], []
-        renumber = {}
-        for k, (_, _, r, pid) in enumerate(merged, start=1):
-            new_id = f"{10_000_000 + k}"
-            if r[0] is not None:
-                renumber[r[0]] = new_id
-            rows["calls"].append([new_id] + r[1:])
-            truth["calls"].append([new_id, pid, ""])
-        for r, tr in zip(rows["acd"], truth["acd"]):
-            r[0] = tr[0] = renumber[r[0]]
-    rows["cc"], truth["cc"] = _sorted_by(rows["cc"], truth["cc"], 1)
+    closing_u = rng.random(len(inc_idx))
+    cc_rows = []
+    for k, i in enumerate(inc_idx.tolist()):
+        ch, pid, code = int(c.ch[i]), pid_list[i], int(c.code[i])
+        if ch <= CH_101:
+            phone_text = typed[i] if not c.withheld[i] else ("Withheld" if u[i, 2] < 0.5 else ("" if u[i, 2] < 0.8 else typed[i]))
+        elif ch == CH_OTHER:
+            phone_text = typed[i] if u[i, 2] < 0.6 else ""
+        else:
+            phone_text = rows_phone_for_digital(ch, u[i, 2], typed[i])
+        address, postcode = where[i]
+        cc_rows.append([inc_number[i], created_iso[k], CC_SOURCE[ch], name_of[i], phone_text, address, postcode,
+                        _location(people, pid, u[i, 3]), codes.CODE_NAMES[code], codes.GRADES[grades[k]],
+                        codes.closing_code(code, closing_u[k]), _narrative(pools, people, pid, code, u[i, 4])])
+    rows["cc"] = cc_rows
+    truth["cc"] = _truth(inc_number[inc_idx], c.pid[inc_idx])
     stats = {
         "abandoned_999": int((abandoned & is999).sum()),
         "abandoned_101": int((abandoned & (c.ch == CH_101)).sum()),
-        "outbound_calls": len(outbound),
+        "outbound_calls": len(ob),
         "contacts_by_channel": {CHANNEL_NAMES[ch]: int((c.ch == ch).sum()) for ch in range(6)},
         "incidents": len(inc_idx),
     }
-    return rows, truth, stats
+    return {name: rows[name] for name in HEADERS}, {name: truth[name] for name in HEADERS}, stats
+
+
+def _columns(*cols) -> list[list]:
+    return [list(r) for r in zip(*(col.tolist() if isinstance(col, np.ndarray) else col for col in cols))]
+
+
+def _truth(keys: np.ndarray, pids: np.ndarray) -> list[list]:
+    return [[k, p, ""] for k, p in zip(keys.tolist(), pids.tolist())]
 
 
 def rows_phone_for_digital(ch: int, u: float, text: str) -> str:
@@ -319,7 +323,7 @@ def _digital_row(cid, ch, started, name, phone_text, people, pid, code, referenc
     return [cid, channel, started, *fields, subj, reference]
 
 
-def _as_written(rng, people: People, pid_list: list[int], u: np.ndarray):
+def _as_written(rng, people: People, pid_list: list[int]):
     """Name, address and postcode as a handler wrote them on each contact."""
     names, addresses, postcodes = [], [], []
     v = rng.random((len(pid_list), 3))
@@ -344,7 +348,7 @@ def _as_written(rng, people: People, pid_list: list[int], u: np.ndarray):
     return names, addresses, postcodes
 
 
-def _location(rng, people: People, pid: int, u: float) -> str:
+def _location(people: People, pid: int, u: float) -> str:
     kind = people.kind[pid]
     town = people.town[pid]
     if people.shared[pid]:
@@ -353,38 +357,29 @@ def _location(rng, people: People, pid: int, u: float) -> str:
         return people.address[pid]
     if kind == TARGETED:
         return f"{people.neighbour[pid][1]}, {town}"
-    return landmark(rng, town)
+    return landmark(int(u * 1e6), town)
 
 
-def _narrative(rng, pools, people: People, pid: int, code: int, u: float) -> str:
+def _narrative(pools, people: People, pid: int, code: int, u: float) -> str:
     kind = people.kind[pid]
     nb, nb_addr = people.neighbour.get(pid, ("a neighbour", "next door"))
     street = pools.streets[int(u * 7919) % len(pools.streets)]
-    return codes.narrative(kind, code, u, nb, nb_addr, street, landmark(rng, people.town[pid]))
+    return codes.narrative(kind, code, u, nb, nb_addr, street, landmark(int(u * 1e6), people.town[pid]))
 
 
-def _sorted_by(rows: list, truth: list, col: int):
-    order = sorted(range(len(rows)), key=lambda k: (rows[k][col], k))
-    return [rows[k] for k in order], [truth[k] for k in order]
+def _people_rows(people: People, numbers: Numbers, keys: list[str]) -> list:
+    e164 = numbers.e164
+    nums = [";".join(e164[n] for n in ns) for ns in people.numbers]
+    return list(zip(keys, people.name, people.kind, nums, people.postcode, people.shared,
+                    people.intervention_date, people.intervention, people.meets, people.address))
 
 
-def _people_rows(people: People, numbers: Numbers):
-    for pid in range(len(people)):
-        yield (person_key(pid), people.name[pid], people.kind[pid],
-               ";".join(numbers.e164[n] for n in people.numbers[pid]), people.postcode[pid],
-               people.shared[pid], people.intervention_date[pid], people.intervention[pid],
-               people.meets[pid], people.address[pid])
-
-
-def _write(path: Path, header: list[str], rows) -> int:
-    count = 0
+def _write(path: Path, header: list[str], rows: list) -> int:
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(header)
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-    return count
+        writer.writerows(rows)
+    return len(rows)
 
 
 def _summary(out, cal, seed, scale, counts, c: Segment, people: People, stats, injected, seconds) -> dict:

@@ -56,8 +56,7 @@ def inject(rng: np.random.Generator, name: str, rows: list[list], truth: list[li
             counts["bad_number"] += 1
     for i in pick(everyone, per_kind["missing_required"]):
         col = spec["required"][int(rng.integers(len(spec["required"])))]
-        rows[i][col] = ""
-        truth[i][0] = rows[i][0]
+        rows[i][col] = ""  # truth keeps the key the row should have had
         truth[i][2] = "missing_required"
         counts["missing_required"] += 1
     # Duplicates: a later row repeating an earlier key with different content.

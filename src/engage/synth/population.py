@@ -43,7 +43,7 @@ INTERVENTIONS = {
                "community protection notice", "personal visit"),
 }
 # Shared numbers at scale 1: (label, count, contacts a day per number, distinct people per number).
-SHARED_KINDS = (("care_home", 4, 1.4, 25), ("hospital", 1, 2.0, 60), ("payphone", 3, 0.5, 40))
+SHARED_KINDS = (("care_home", 4, 1.4, 25), ("hospital", 1, 2.0, 60), ("payphone", 3, 1.5, 60))
 
 
 @dataclass
@@ -101,6 +101,21 @@ class People:
         self.intervention.append("")
         self.meets.append("")
         return len(self.name) - 1
+
+    def extend(self, names: list[str], kind: str, numbers: list[list[int]], addresses: list[str],
+               postcodes: list[str], towns: list[str], emails: list[str], handles: list[str]) -> None:
+        """Add many people of one kind at once (the public: hundreds of thousands)."""
+        m = len(names)
+        self.name += names
+        self.kind += [kind] * m
+        self.numbers += numbers
+        self.address += addresses
+        self.postcode += postcodes
+        self.town += towns
+        self.email += emails
+        self.handle += handles
+        for col in (self.shared, self.intervention_date, self.intervention, self.meets):
+            col += [""] * m
 
     def __len__(self) -> int:
         return len(self.name)
@@ -310,13 +325,15 @@ def public(rng: np.random.Generator, cal: Calendar, pools: Pools, people: People
     is_return = rng.random(n) < 0.12
     lag = np.where(rng.random(n) < 0.3, rng.integers(300, 7200, n), rng.exponential(5 * 86_400, n).astype(np.int64))
     earlier = np.searchsorted(t, t - lag, side="left")
-    is_return &= earlier < np.arange(n)
+    is_return &= (t - lag >= t[0] if n else is_return) & (earlier < np.arange(n))
     first_of = np.arange(n)
-    idx = np.nonzero(is_return)[0]
-    first_of[idx] = first_of[earlier[idx]]
-    # Chains collapse to their first contact (a few people contact three times).
-    for i in idx.tolist():
-        first_of[i] = first_of[first_of[i]]
+    contacts = np.ones(n, dtype=np.int64)  # contacts so far per first contact
+    for i, j in zip(np.nonzero(is_return)[0].tolist(), earlier[is_return].tolist()):
+        root = first_of[j]
+        if contacts[root] < 2:  # once or twice, never more
+            first_of[i] = root
+            contacts[root] += 1
+            contacts[i] = 0
     news = np.nonzero(first_of == np.arange(n))[0]
     base_pid = len(people)
     local = np.full(n, -1)
@@ -330,12 +347,12 @@ def public(rng: np.random.Generator, cal: Calendar, pools: Pools, people: People
     lns = [pools.last_names[i] for i in last.tolist()]
     towns = [pools.towns[i] for i in district.tolist()]
     sts = [pools.streets[i] for i in street.tolist()]
-    for k in range(m):
-        addr = f"{house[k]} {sts[k]}, {towns[k]}"
-        if flat[k]:
-            addr = f"Flat {flat[k]}, {addr}"
-        people.add(f"{fns[k]} {lns[k]}", ORDINARY, [numbers[perm[k % len(numbers)]]], addr, pcs[k],
-                   towns[k], _email(fns[k], lns[k], k), _handle(fns[k], lns[k], k))
+    addrs = [f"Flat {f}, {h} {s}, {t}" if f else f"{h} {s}, {t}"
+             for f, h, s, t in zip(flat.tolist(), house.tolist(), sts, towns)]
+    nums = [[numbers[p]] for p in perm[np.arange(m) % len(numbers)].tolist()]
+    people.extend([f"{f} {ln}" for f, ln in zip(fns, lns)], ORDINARY, nums, addrs, pcs, towns,
+                  [_email(f, ln, k) for k, (f, ln) in enumerate(zip(fns, lns))],
+                  [_handle(f, ln, k) for k, (f, ln) in enumerate(zip(fns, lns))])
     num = np.array([people.numbers[p][0] for p in pid.tolist()], dtype=np.int64)
     withheld = (rng.random(n) < 0.07) & (ch <= CH_101)
     code = np.empty(n, dtype=np.int64)
@@ -347,5 +364,6 @@ def public(rng: np.random.Generator, cal: Calendar, pools: Pools, people: People
     return Segment(t, day, ch, pid, code, num, withheld)
 
 
-def landmark(rng: np.random.Generator, town: str) -> str:
-    return f"{LANDMARKS[rng.integers(len(LANDMARKS))]}, {town}"
+def landmark(pick: int, town: str) -> str:
+    """A public place in a town (`pick` chooses which)."""
+    return f"{LANDMARKS[pick % len(LANDMARKS)]}, {town}"
