@@ -130,3 +130,13 @@ def test_login_page_and_static_css(client, db):
     body = client.get("/login/").content.decode()
     assert "csrfmiddlewaretoken" in body and 'autocomplete="current-password"' in body
     assert client.get("/static/web/engage.css").status_code == 200
+
+
+@pytest.mark.postgres
+def test_caller_page_shows_block_only_when_authorised(client, world):
+    client.force_login(world.users[Role.COORDINATOR])
+    url = f"/callers/{world.cam_caller.pk}/"
+    assert "Call block in force" not in _open(client, "caller", world.cam_caller.pk, url).content.decode()
+    services.decide_block(world.block, world.users[Role.INSPECTOR], authorise=True, note="agreed")
+    body = client.get(url).content.decode()
+    assert "Call block in force on telephone number +447700900001 until" in body

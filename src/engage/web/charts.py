@@ -6,7 +6,7 @@ from collections.abc import Iterable
 import plotly.graph_objects as go
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-_LABEL_KEYS = ("subject", "week", "week_start", "label", "name", "channel", "grade", "key")
+_LABEL_KEYS = ("subject", "week", "number", "name", "address", "email", "handle", "channel", "grade", "closing_code", "label", "key")
 _VALUE_KEYS = ("count", "contacts", "n", "value", "total")
 
 
@@ -45,7 +45,9 @@ def heatmap(grid: list[list[int]]) -> str:
 
 def weekly(series) -> str:
     data = pairs(series)
-    fig = go.Figure(go.Scatter(x=[d[0] for d in data], y=[d[1] for d in data], mode="lines+markers", line=dict(color="#1d4f91")))
+    fig = go.Figure(go.Bar(x=[d[0] for d in data], y=[d[1] for d in data], marker_color="#1d4f91",
+                           hovertemplate="week of %{x}: %{y} contacts<extra></extra>"))
+    fig.update_xaxes(type="category", title="week beginning")
     fig.update_layout(title="Contacts per week")
     return _html(fig, "chart-weekly")
 

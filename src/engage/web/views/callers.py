@@ -2,13 +2,10 @@
 from __future__ import annotations
 
 import csv
-from collections import Counter
-from datetime import timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from engage.accounts import audit
@@ -27,39 +24,21 @@ TIMELINE_LIMIT = 300
 
 
 def profile_for(caller_id: int) -> dict:
-    """Detection's caller profile (engage.detection.profile.caller_profile)."""
-    try:
-        from engage.detection.profile import caller_profile
-    except ImportError:
-        return basic_profile(caller_id)
+    """Detection's caller profile (JSON-ready dict)."""
+    from engage.detection.profile import caller_profile
+
     return caller_profile(caller_id)
 
 
-def basic_profile(caller_id: int) -> dict:
-    """Only used while detection's profile is not installed: the same keys from contacts."""
-    contacts = list(Contact.objects.filter(caller_id=caller_id).order_by("arrived_at"))
-    grid = [[0] * 24 for _ in range(7)]
-    weeks: Counter = Counter()
-    for c in contacts:
-        local = timezone.localtime(c.arrived_at)
-        grid[local.weekday()][local.hour] += 1
-        weeks[(local.date() - timedelta(days=local.weekday())).isoformat()] += 1
-    return {
-        "heatmap": grid,
-        "weekly": sorted(weeks.items()),
-        "subjects": Counter(c.subject or c.opening_code for c in contacts).most_common(),
-        "by_channel": Counter(c.channel for c in contacts),
-        "numbers": sorted({c.phone_e164 for c in contacts if c.phone_e164}),
-        "names": sorted({c.name for c in contacts if c.name}),
-        "addresses": sorted({c.address for c in contacts if c.address}),
-        "first_contact": contacts[0].arrived_at.isoformat() if contacts else None,
-        "last_contact": contacts[-1].arrived_at.isoformat() if contacts else None,
-    }
-
-
 def _listed(profile: dict, key: str) -> list[str]:
-    values = profile.get(key) or []
-    return [v if isinstance(v, str) else (charts.pairs([v])[0][0] if v else "") for v in values]
+    """["+4477... (12)", ...] from detection's ranked lists ([{"number": .., "contacts": n}])."""
+    return [f"{label} ({n})" if n else label for label, n in charts.pairs(profile.get(key)) if label]
+
+
+def _grid(heatmap) -> list[list[int]]:
+    if isinstance(heatmap, dict):
+        heatmap = heatmap.get("counts")
+    return heatmap or [[0] * 24 for _ in range(7)]
 
 
 @permission_required("caller.view")
@@ -69,7 +48,6 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
     if isinstance(purpose, HttpResponse):
         return purpose
     data = profile_for(caller.pk)
-    grid = data.get("heatmap") or [[0] * 24 for _ in range(7)]
     contacts = Contact.objects.filter(caller=caller).order_by("-arrived_at")
     ctx = {
         "caller": caller,
@@ -79,15 +57,15 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "names": _listed(data, "names"),
         "addresses": _listed(data, "addresses"),
         "by_channel": charts.pairs(data.get("by_channel")),
-        "heatmap": charts.heatmap(grid),
-        "weekly": charts.weekly(data.get("weekly") or data.get("weekly_trend") or data.get("trend")),
+        "heatmap": charts.heatmap(_grid(data.get("heatmap"))),
+        "weekly": charts.weekly(data.get("weekly")),
         "subjects": charts.subjects(data.get("subjects")),
         "timeline": contacts[:TIMELINE_LIMIT],
         "contact_total": contacts.count(),
         "cases": Case.objects.filter(caller=caller).order_by("-opened_at"),
         "episodes": caller.episodes.order_by("-created_at")[:20],
         "suggestion": suggestion_for(caller.pk),
-        "block": services.active_block_for(caller),
+        "active_block": services.active_block_for(caller),
         "area": services.area_name(services.area_for_caller(caller)),
         "can_merge": can(request.user, "caller.merge"),
         "can_export": can(request.user, "caller.export"),
