@@ -105,13 +105,12 @@ def lookup_number(raw_number: str, now: dt.datetime | None = None) -> Flag:
         return Flag(number=raw_number, e164="", phone_status=phone.status)
     now = now or timezone.now()
     e164 = phone.e164
-    shared = _shared_label(e164)
-    caller = None if shared else _caller_for(e164)
-    caller_id = caller["caller_id"] if caller else None
-    case = _live_case(caller_id) if caller_id else None
-    episode = _active_episode(caller_id, now) if caller_id else None
-    block = _active_block(e164, caller_id, caller.get("address", "") if caller else "", now)
-    counts = _recent_contacts(caller_id, e164, now)
+    shared, caller_id, address = _who(e164)
+    caller = _caller_state(caller_id, now) if caller_id else None
+    case = caller["case"] if caller else None
+    episode = caller["episode"] if caller else None
+    block = _active_block(e164, caller_id, address, now)
+    counts = caller["counts"] if caller else _number_counts(e164, now)
 
     reasons = []
     if case and case["guidance"].strip():
@@ -126,7 +125,7 @@ def lookup_number(raw_number: str, now: dt.datetime | None = None) -> Flag:
         phone_status=phone.status,
         flagged=bool(reasons),
         reasons=tuple(reasons),
-        shared_number=shared or "",
+        shared_number=shared if shared is not None else "",
         caller_id=caller_id,
         caller_name=caller["name"] if caller else "",
         case_id=case["id"] if case else None,
@@ -157,27 +156,35 @@ def _sql() -> dict[str, str]:
     t = {m.__name__: m._meta.db_table for m in (CallBlock, Case, Contact, Episode, Caller, SharedNumber)}
     case_in = ", ".join(["%s"] * len(settings()["case_statuses"]))
     episode_in = ", ".join(["%s"] * len(settings()["episode_statuses"]))
+    latest = (f"FROM {t['Contact']} c WHERE c.phone_e164 = %s AND c.caller_id IS NOT NULL "
+              f"ORDER BY c.arrived_at DESC LIMIT 1")
+    counts = (f"SELECT COUNT(*) AS d7, COALESCE(SUM(CASE WHEN arrived_at > %s THEN 1 ELSE 0 END), 0) AS h24 "
+              f"FROM {t['Contact']} WHERE {{column}} = %s AND arrived_at > %s AND arrived_at <= %s")
     return {
-        "shared": f"SELECT label FROM {t['SharedNumber']} WHERE e164 = %s",
-        # The (phone_e164, arrived_at) index answers this without touching other numbers.
-        "caller": f"SELECT c.caller_id, k.display_name, c.address FROM {t['Contact']} c "
-        f"JOIN {t['Caller']} k ON k.id = c.caller_id "
-        f"WHERE c.phone_e164 = %s AND c.caller_id IS NOT NULL ORDER BY c.arrived_at DESC LIMIT 1",
-        "primary": f"SELECT id, display_name FROM {t['Caller']} WHERE primary_number = %s ORDER BY updated_at DESC LIMIT 1",
-        "case": f"SELECT id, status, triage, guidance, risk_level FROM {t['Case']} "
-        f"WHERE caller_id = %s AND status IN ({case_in}) ORDER BY opened_at DESC, id DESC LIMIT 1",
-        "episode": f"SELECT id, rule, status FROM {t['Episode']} WHERE caller_id = %s AND status IN ({episode_in}) "
-        f"AND last_contact_at >= %s ORDER BY last_contact_at DESC LIMIT 1",
+        # Who is behind the number: shared-number label, the caller of the latest resolved
+        # contact (index phone_e164, arrived_at) and its address, else the caller whose
+        # primary number it is. One row, every part an indexed lookup.
+        "who": f"SELECT (SELECT label FROM {t['SharedNumber']} WHERE e164 = %s), "
+        f"(SELECT COUNT(*) FROM {t['SharedNumber']} WHERE e164 = %s), "
+        f"(SELECT c.caller_id {latest}), (SELECT c.address {latest}), "
+        f"(SELECT id FROM {t['Caller']} WHERE primary_number = %s ORDER BY updated_at DESC LIMIT 1)",
+        # The caller's name, live case, active episode and recent counts, in one row. Counts use
+        # engage.detection.counts.recent_contacts's definition, windows (now - span, now] (a test
+        # checks they agree); raw SQL because the ORM costs several times more on this path.
+        "caller": f"SELECT k.display_name, cs.id, cs.status, cs.triage, cs.guidance, cs.risk_level, "
+        f"ep.id, ep.rule, ep.status, n.d7, n.h24 FROM {t['Caller']} k "
+        f"LEFT JOIN {t['Case']} cs ON cs.id = (SELECT id FROM {t['Case']} WHERE caller_id = k.id "
+        f"AND status IN ({case_in}) ORDER BY opened_at DESC, id DESC LIMIT 1) "
+        f"LEFT JOIN {t['Episode']} ep ON ep.id = (SELECT id FROM {t['Episode']} WHERE caller_id = k.id "
+        f"AND status IN ({episode_in}) AND last_contact_at >= %s ORDER BY last_contact_at DESC LIMIT 1) "
+        f"CROSS JOIN ({counts.format(column='caller_id')}) n WHERE k.id = %s",
+        "count_number": counts.format(column="phone_e164"),
         # Authorised blocks are few; address blocks are matched in Python (address_key).
         "block": f"SELECT b.id, b.target_kind, b.target, b.status, b.review_on, b.expires_on, k.caller_id "
         f"FROM {t['CallBlock']} b JOIN {t['Case']} k ON k.id = b.case_id "
         f"WHERE b.status = 'authorised' AND (b.expires_on IS NULL OR b.expires_on >= %s) "
         f"AND ((b.target_kind = 'number' AND b.target = %s) OR k.caller_id = %s OR b.target_kind = %s) "
         f"ORDER BY b.decided_at DESC LIMIT 50",
-        "count_caller": f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN arrived_at > %s THEN 1 ELSE 0 END), 0) "
-        f"FROM {t['Contact']} WHERE caller_id = %s AND arrived_at > %s AND arrived_at <= %s",
-        "count_number": f"SELECT COUNT(*), COALESCE(SUM(CASE WHEN arrived_at > %s THEN 1 ELSE 0 END), 0) "
-        f"FROM {t['Contact']} WHERE phone_e164 = %s AND arrived_at > %s AND arrived_at <= %s",
     }
 
 
@@ -197,33 +204,35 @@ def _date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _shared_label(e164: str) -> str | None:
-    row = _one(_sql()["shared"], [e164])
+def _who(e164: str) -> tuple[str | None, int | None, str]:
+    """(shared-number label or None, caller id or None, the caller's latest address)."""
+    label, shared, contact_caller, address, primary_caller = _one(_sql()["who"], [e164] * 5)
+    if shared:
+        return (label or "shared number"), None, ""
+    if contact_caller is not None:
+        return None, contact_caller, address or ""
+    return None, primary_caller, ""
+
+
+def _count_params(key, now: dt.datetime) -> list:
+    return [_when(now - dt.timedelta(hours=24)), key, _when(now - dt.timedelta(days=7)), _when(now)]
+
+
+def _caller_state(caller_id: int, now: dt.datetime) -> dict | None:
+    since = now - dt.timedelta(days=settings()["episode_active_days"])
+    params = [*settings()["case_statuses"], *settings()["episode_statuses"], _when(since),
+              *_count_params(caller_id, now), caller_id]
+    row = _one(_sql()["caller"], params)
     if row is None:
         return None
-    return row[0] or "shared number"
-
-
-def _caller_for(e164: str) -> dict | None:
-    """The caller behind the latest resolved contact from this number, else whose primary number it is."""
-    row = _one(_sql()["caller"], [e164])
-    if row:
-        return {"caller_id": row[0], "name": row[1], "address": row[2]}
-    row = _one(_sql()["primary"], [e164])
-    if row:
-        return {"caller_id": row[0], "name": row[1], "address": ""}
-    return None
-
-
-def _live_case(caller_id: int) -> dict | None:
-    row = _one(_sql()["case"], [caller_id, *settings()["case_statuses"]])
-    return dict(zip(("id", "status", "triage", "guidance", "risk_level"), row)) if row else None
-
-
-def _active_episode(caller_id: int, now: dt.datetime) -> dict | None:
-    since = now - dt.timedelta(days=settings()["episode_active_days"])
-    row = _one(_sql()["episode"], [caller_id, *settings()["episode_statuses"], _when(since)])
-    return dict(zip(("id", "rule", "status"), row)) if row else None
+    name, case_id, status, triage, guidance, risk, episode_id, rule, episode_status, d7, h24 = row
+    return {
+        "name": name,
+        "case": None if case_id is None else
+        {"id": case_id, "status": status, "triage": triage, "guidance": guidance or "", "risk_level": risk},
+        "episode": None if episode_id is None else {"id": episode_id, "rule": rule, "status": episode_status},
+        "counts": {"24h": int(h24), "7d": int(d7)},
+    }
 
 
 _SPACES = re.compile(r"[\s,.]+")
@@ -251,11 +260,7 @@ def _active_block(e164: str, caller_id: int | None, address: str, now: dt.dateti
     return None
 
 
-def _recent_contacts(caller_id: int | None, e164: str, now: dt.datetime) -> dict[str, int]:
-    """Contacts in the last 24 hours and 7 days, windows (now - span, now]: the caller's, or the
-    number's while it is unresolved. Same definition and index as
-    engage.detection.counts.recent_contacts (a test checks they agree); one raw query here
-    because the ORM version costs several times more per call on this path."""
-    sql = _sql()["count_caller" if caller_id else "count_number"]
-    row = _one(sql, [_when(now - dt.timedelta(hours=24)), caller_id or e164, _when(now - dt.timedelta(days=7)), _when(now)])
-    return {"24h": int(row[1]), "7d": int(row[0])}
+def _number_counts(e164: str, now: dt.datetime) -> dict[str, int]:
+    """An unresolved number's contacts in the last 24 hours and 7 days."""
+    d7, h24 = _one(_sql()["count_number"], _count_params(e164, now))
+    return {"24h": int(h24), "7d": int(d7)}
