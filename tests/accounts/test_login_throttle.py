@@ -78,3 +78,13 @@ def test_session_settings_are_safe(settings):
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600
     assert "django.middleware.csrf.CsrfViewMiddleware" in settings.MIDDLEWARE
     assert settings.X_FRAME_OPTIONS == "DENY"
+
+
+def test_trusted_proxy_address(rf, monkeypatch):
+    from engage.accounts.audit import client_ip
+
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9, 10.1.1.1", REMOTE_ADDR="127.0.0.1")
+    assert client_ip(request) == "127.0.0.1"  # not trusted by default: the header can be forged
+    monkeypatch.setenv("ENGAGE_TRUSTED_PROXY", "1")
+    assert client_ip(request) == "10.1.1.1"  # the hop our own proxy appended
+    assert client_ip(rf.get("/", HTTP_X_FORWARDED_FOR="not-an-ip")) is None

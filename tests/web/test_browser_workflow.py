@@ -23,7 +23,7 @@ def _shot(page, name: str) -> None:
 
 
 def _sign_in(browser, base: str, username: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
     page = context.new_page()
     page.goto(f"{base}/login/")
     page.fill("#id_username", username)

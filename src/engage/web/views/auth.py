@@ -19,10 +19,6 @@ from engage.accounts import audit, throttle
 from engage.web import purpose
 
 
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
-
-
 def _safe_next(request: HttpRequest, url: str) -> str:
     if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure()):
         return url
@@ -36,7 +32,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     status, locked = 200, ""
     if request.method == "POST":
         username = request.POST.get("username", "")
-        ip = _client_ip(request)
+        ip = audit.client_ip(request)
         if throttle.is_locked(username, ip):
             form = AuthenticationForm(request)
             locked = "Too many failed sign-ins. Wait 15 minutes or ask an administrator."
