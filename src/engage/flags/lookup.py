@@ -32,10 +32,14 @@ from django.utils import timezone
 from engage import config
 from engage.identity.phones import PRESENT, normalise
 
-DEFAULTS: dict[str, Any] = {
+DEFAULTS: dict[str, Any] = {  # the [flags] section of default_config.toml; docs/flags.md
     "case_statuses": ["open", "referred", "monitoring"],
     "episode_active_days": 28,
     "episode_statuses": ["new", "reviewed"],
+    "api_key_cache_seconds": 15,
+    "audit": "buffered",
+    "audit_flush_seconds": 0.25,
+    "max_push_rows": 1000,
 }
 
 
