@@ -44,6 +44,9 @@ def _grid(heatmap) -> list[list[int]]:
 @permission_required("caller.view")
 def profile(request: HttpRequest, pk: int) -> HttpResponse:
     caller = get_caller(request, pk)
+    if getattr(caller, "merged_into_id", None):  # identity keeps merged-away callers as pointers
+        messages.info(request, f"Caller {caller.pk} was merged into caller {caller.merged_into_id}.")
+        return redirect(f"/callers/{caller.merged_into_id}/")
     purpose = consult(request, "caller", caller.pk)
     if isinstance(purpose, HttpResponse):
         return purpose
