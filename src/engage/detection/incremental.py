@@ -7,25 +7,23 @@ evaluated, from the subject's contacts in [t - 2 span, t + 2 span]. New crossing
 are merged with the stored episodes they overlap or touch (the same merge as the batch
 path); evidence grows by the contacts in the gaps newly covered. A contact that leaves a
 subject (identity moved it to another caller) makes that subject be recomputed whole.
+Only contacts already evaluated count, so contacts imported but not yet evaluated
+(--defer) cannot be counted twice when their turn comes.
 """
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
 
 from engage.contacts.models import Contact
-from engage.detection import engine
+from engage.detection import engine, sql
+from engage.detection import windows as W
 from engage.detection.models import Episode, EvaluatedContact
 from engage.detection.places import place_key_of
 from engage.detection.rules import Rule
-from engage.detection.store import (ROW_FIELDS, Context, Row, absorb, reconcile_subject, subject_contacts,
-                                    subject_episodes, subject_key)
-from engage.detection import windows as W
-
-log = logging.getLogger(__name__)
+from engage.detection.store import Context, Row, absorb, reconcile_subject, subject_contacts, subject_key
 
 
 def on_contacts_imported(sender, contact_ids: list[int] | None = None, **kwargs) -> None:
@@ -36,20 +34,21 @@ def on_contacts_imported(sender, contact_ids: list[int] | None = None, **kwargs)
 
 def fill_place_keys(contact_ids: Iterable[int]) -> int:
     """Set Contact.place_key from location, else address, where it is empty."""
-    by_key: dict[str, list[int]] = defaultdict(list)
-    qs = Contact.objects.filter(pk__in=list(contact_ids), place_key="").exclude(location="", address="")
-    for cid, location, address in qs.values_list("id", "location", "address"):
-        key = place_key_of(location, address)
-        if key:
-            by_key[key].append(cid)
-    for key, ids in by_key.items():
-        Contact.objects.filter(pk__in=ids).update(place_key=key)
-    return sum(len(v) for v in by_key.values())
+    ids = list(contact_ids)
+    pairs = []
+    for i in range(0, len(ids), 5000):
+        for row in sql.contacts_with_state(ids[i:i + 5000]):
+            if not row[2] and (key := place_key_of(row[7], row[8])):
+                pairs.append((key, row[0]))
+    sql.set_place_keys(pairs)
+    return len(pairs)
 
 
 def process(contact_ids: Iterable[int], ctx: Context | None = None, chunk: int = 5000) -> int:
     """Evaluate these contacts against every enabled rule; returns how many were evaluated."""
     ids = list(dict.fromkeys(contact_ids))
+    if not ids:
+        return 0
     ctx = ctx or Context.load()
     for i in range(0, len(ids), chunk):
         with transaction.atomic():
@@ -58,9 +57,18 @@ def process(contact_ids: Iterable[int], ctx: Context | None = None, chunk: int =
 
 
 def _process_chunk(ids: list[int], ctx: Context) -> None:
-    fill_place_keys(ids)
-    rows = [Row.of(v) for v in Contact.objects.filter(pk__in=ids).values_list(*ROW_FIELDS)]
-    states = {s.contact_id: s for s in EvaluatedContact.objects.filter(contact_id__in=ids)}
+    raw = sql.contacts_with_state(ids)
+    keys = []
+    rows: list[Row] = []
+    states: dict[int, tuple] = {}
+    for r in raw:
+        place = r[2] or place_key_of(r[7], r[8])
+        if place and not r[2]:
+            keys.append((place, r[0]))
+        rows.append(Row(r[0], r[1], place, r[3], sql.us(r[4]), r[5] or "", (r[6] or "").upper()))
+        if r[9] is not None:
+            states[r[0]] = (r[10], r[11] or "")
+    sql.set_place_keys(keys)
     added: dict[tuple[str, str], list[Row]] = defaultdict(list)
     rebuild: set[tuple[str, str]] = set()
     here: dict[tuple[str, str], list[int]] = defaultdict(list)  # this chunk's contacts per subject
@@ -70,7 +78,7 @@ def _process_chunk(ids: list[int], ctx: Context) -> None:
             new = subject_key(rule, row, ctx)
             if new is not None:
                 here[(rule.name, new)].append(row.id)
-            old = subject_key(rule, row, ctx, caller_id=state.caller_id, place_key=state.place_key) if state else None
+            old = subject_key(rule, row, ctx, caller_id=state[0], place_key=state[1]) if state else None
             if state is not None and old == new:
                 continue
             if old is not None:
@@ -80,15 +88,12 @@ def _process_chunk(ids: list[int], ctx: Context) -> None:
     rules = {r.name: r for r in ctx.rules}
     for name, key in rebuild:
         rule = rules[name]
-        rows_now = subject_contacts(rule, key, ctx, evaluated_or=here.get((name, key), []))
-        reconcile_subject(rule, key, engine.episodes_of(rule, rule.subject, key, [(r.ts, r.id) for r in rows_now], ctx.tz))
+        now = subject_contacts(rule, key, ctx, evaluated_or=here.get((name, key), []))
+        reconcile_subject(rule, key, engine.episodes_of(rule, rule.subject, key, [(r.ts, r.id) for r in now], ctx.tz))
     for (name, key), new_rows in added.items():
         if (name, key) not in rebuild:
             add_to_subject(rules[name], key, new_rows, ctx)
-    EvaluatedContact.objects.bulk_create(
-        [EvaluatedContact(contact_id=r.id, caller_id=r.caller_id, place_key=r.place_key) for r in rows],
-        update_conflicts=True, unique_fields=["contact"], update_fields=["caller_id", "place_key"],
-    )
+    sql.mark_evaluated([(r.id, r.caller_id, r.place_key) for r in rows])
 
 
 def _gaps(start: int, end: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -106,69 +111,64 @@ def add_to_subject(rule: Rule, key: str, new_rows: list[Row], ctx: Context) -> N
     """Update one subject's episodes for `rule` after `new_rows` joined it."""
     span = engine.max_span(rule)
     t_min, t_max = min(r.ts for r in new_rows), max(r.ts for r in new_rows)
-    rows = subject_contacts(rule, key, ctx, t_min - 2 * span, t_max + 2 * span + 1,
-                            evaluated_or=[r.id for r in new_rows])
+    new_ids = [r.id for r in new_rows]
+    rows = [Row.of(v) for v in sql.subject_rows(rule.subject, key, rule.channels, t_min - 2 * span,
+                                                  t_max + 2 * span + 1, new_ids)]
+    rows = sorted((r for r in rows if subject_key(rule, r, ctx) == key), key=lambda r: (r.ts, r.id))
     ts = [r.ts for r in rows]
     anchors = [i for i, t in enumerate(ts) if t_min <= t <= t_max + span]
     found = engine.crossing_windows(rule, ts, anchors, ctx.tz)
     lo_all = min([lo for lo, _ in found] + [t_min])
     hi_all = max([hi for _, hi in found] + [t_max + 1])
-    stored = list(subject_episodes(rule, key).filter(window_start__lte=W.from_us(hi_all),
-                                                      window_end__gte=W.from_us(lo_all)).order_by("pk"))
+    stored = sql.episodes_touching(rule.name, rule.subject, key, lo_all, hi_all)
     if not found and not stored:
         return
-    items = sorted([(lo, hi, None) for lo, hi in found]
-                   + [(W.to_us(e.window_start), W.to_us(e.window_end), e) for e in stored], key=lambda x: (x[0], x[1]))
+    items = sorted([(lo, hi, None) for lo, hi in found] + [(e.start, e.end, e) for e in stored], key=lambda x: (x[0], x[1]))
     components: list[list] = []
     for lo, hi, episode in items:
         if components and lo <= components[-1][1]:
             components[-1][1] = max(components[-1][1], hi)
-            components[-1][2].append((lo, hi, episode))
+            components[-1][2].append(episode)
         else:
-            components.append([lo, hi, [(lo, hi, episode)]])
-    new_ids = {r.id for r in new_rows}
+            components.append([lo, hi, [episode]])
+    new_set = set(new_ids)
     for start, end, members in components:
-        episodes = [e for _, _, e in members if e is not None]
+        episodes = [e for e in members if e is not None]
         has_window = len(episodes) < len(members)
-        new_inside = [r for r in rows if r.id in new_ids and start <= r.ts < end]
-        if not new_inside and (not has_window or (
-                len(episodes) == 1 and (W.to_us(episodes[0].window_start), W.to_us(episodes[0].window_end)) == (start, end))):
+        new_inside = [r for r in rows if r.id in new_set and start <= r.ts < end]
+        if not new_inside and (not has_window or (len(episodes) == 1 and (episodes[0].start, episodes[0].end) == (start, end))):
             continue  # nothing new here
         _store_component(rule, key, start, end, episodes, rows, new_inside)
 
 
-def _store_component(rule: Rule, key: str, start: int, end: int, episodes: list[Episode],
+def _store_component(rule: Rule, key: str, start: int, end: int, episodes: list[sql.Stored],
                      rows: list[Row], new_inside: list[Row]) -> None:
-    covered = [(W.to_us(e.window_start), W.to_us(e.window_end)) for e in episodes]
-    gaps = _gaps(start, end, covered)
-    adding = {r.id: r for r in rows if any(lo <= r.ts < hi for lo, hi in gaps)}
-    adding.update({r.id: r for r in new_inside})
+    gaps = _gaps(start, end, [(e.start, e.end) for e in episodes])
+    adding = {r.id: r.ts for r in rows if any(lo <= r.ts < hi for lo, hi in gaps)}
+    adding.update((r.id, r.ts) for r in new_inside)
+    times = list(adding.values())
     if episodes:
         keep = min(episodes, key=lambda e: e.pk)
-        count = sum(e.contact_count for e in episodes)
-        firsts = [W.to_us(e.first_contact_at) for e in episodes]
-        lasts = [W.to_us(e.last_contact_at) for e in episodes]
-    else:
-        keep = Episode(subject=rule.subject, rule=rule.name,
-                       caller_id=int(key) if rule.subject == "caller" else None,
-                       place_key=key if rule.subject == "location" else "")
-        count, firsts, lasts = 0, [], []
-    added_ts = [r.ts for r in adding.values()]
-    keep.window_start, keep.window_end = W.from_us(start), W.from_us(end)
-    keep.first_contact_at = W.from_us(min(firsts + added_ts))
-    keep.last_contact_at = W.from_us(max(lasts + added_ts))
-    keep.contact_count = count + len(adding)
-    keep.save()
-    absorb(keep, episodes)
-    through = Episode.contacts.through
-    through.objects.bulk_create([through(episode_id=keep.pk, contact_id=cid) for cid in adding])
+        first = min([e.first for e in episodes] + times)
+        last = max([e.last for e in episodes] + times)
+        sql.update_episode(keep.pk, start, end, sum(e.count for e in episodes) + len(adding), first, last)
+        if len(episodes) > 1:
+            absorb(Episode(pk=keep.pk), [Episode(pk=e.pk) for e in episodes if e.pk != keep.pk])
+        pk = keep.pk
+    else:  # a new episode: saved through the ORM so post_save receivers (notifications) run
+        pk = Episode.objects.create(
+            subject=rule.subject, rule=rule.name, caller_id=int(key) if rule.subject == "caller" else None,
+            place_key=key if rule.subject == "location" else "", window_start=W.from_us(start),
+            window_end=W.from_us(end), first_contact_at=W.from_us(min(times)), last_contact_at=W.from_us(max(times)),
+            contact_count=len(adding)).pk
+    sql.add_evidence(pk, list(adding))
 
 
 def pending_contact_ids() -> list[int]:
     """Contacts detection has not seen, or whose caller or place changed since it did."""
-    unseen = Contact.objects.exclude(pk__in=EvaluatedContact.objects.values("contact_id")).values_list("id", flat=True)
     from django.db.models import F, Q
 
+    unseen = Contact.objects.exclude(pk__in=EvaluatedContact.objects.values("contact_id")).values_list("id", flat=True)
     moved = EvaluatedContact.objects.exclude(
         Q(caller_id=F("contact__caller_id")) | Q(caller_id__isnull=True, contact__caller_id__isnull=True)
     ).values_list("contact_id", flat=True)

@@ -29,8 +29,10 @@ class Row:
 
     @classmethod
     def of(cls, values: tuple) -> "Row":
-        cid, caller, place, channel, arrived, phone, code = values
-        return cls(cid, caller, place or "", channel, W.to_us(arrived), phone or "", (code or "").upper())
+        from engage.detection.sql import us
+
+        cid, caller, place, channel, arrived, phone, code = values[:7]
+        return cls(cid, caller, place or "", channel, us(arrived), phone or "", (code or "").upper())
 
 
 @dataclass
@@ -48,9 +50,9 @@ class Context:
 
 def shared_numbers() -> frozenset[str]:
     """Numbers many people use (identity's list: configured, detected or set by a coordinator)."""
-    from engage.identity.models import SharedNumber
+    from engage.detection.sql import shared_numbers as load
 
-    return frozenset(SharedNumber.objects.values_list("e164", flat=True))
+    return load()
 
 
 def subject_key(rule: Rule, row: Row, ctx: Context, *, caller_id=..., place_key=...) -> str | None:
