@@ -8,6 +8,7 @@ from engage.flags import audit
 from tests.flags import factories as f
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_writer_thread_saves_every_buffered_lookup(client, monkeypatch):
     monkeypatch.setitem(audit._settings(), "audit", "buffered")

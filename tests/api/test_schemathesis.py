@@ -56,6 +56,7 @@ def wsgi_app():
         request_finished.connect(close_old_connections)
 
 
+@pytest.mark.postgres
 def test_no_server_errors_anywhere_in_the_api(wsgi_app):
     caller = f.caller_with_contacts()
     f.block_for(f.case_for(caller))
