@@ -78,3 +78,9 @@ def test_pushed_contact_crossing_the_rule_is_flagged_within_one_second(client):
     page = client.get("/review/")
     assert page.status_code == 200
     assert f'id="episode-{episode.pk}"' in page.content.decode()
+
+    handler = get_user_model().objects.create_user("handler", password="correct horse battery")
+    Profile.objects.create(user=handler, role="handler")
+    client.force_login(handler)
+    html = client.get("/flags/handler/", {"number": NUMBER}).content.decode()
+    assert 'data-flag="flagged"' in html and '<dd id="contacts-24h">5</dd>' in html
