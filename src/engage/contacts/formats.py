@@ -176,7 +176,8 @@ def _key(row: dict, name: str) -> str:
 
 
 def _clip(text: str | None, size: int) -> str:
-    return (text or "").strip()[:size]
+    # NUL is legal in a CSV field but not in a PostgreSQL text column.
+    return (text or "").replace("\x00", "").strip()[:size]
 
 
 def parse_cc(row: dict, line: int, parse: TimeParser, region: str) -> Record:
@@ -189,7 +190,7 @@ def parse_cc(row: dict, line: int, parse: TimeParser, region: str) -> Record:
         "address": _clip(row.get("caller_address"), 300), "postcode": _clip(row.get("caller_postcode"), 12).upper(),
         "location": _clip(row.get("location"), 300), "incident_number": _clip(key, 64),
         "opening_code": _clip(row.get("opening_code"), 64), "grade": _clip(row.get("grade"), 16),
-        "closing_code": _clip(row.get("closing_code"), 64), "narrative": (row.get("narrative") or "").strip(),
+        "closing_code": _clip(row.get("closing_code"), 64), "narrative": _clip(row.get("narrative"), 100_000),
     }
     digital = channel in DIGITAL_CHANNELS
     return Record("cc", key, line, at, e164, key if digital else "", data, matchable=not digital and bool(e164))
