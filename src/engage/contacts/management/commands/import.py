@@ -17,6 +17,7 @@ from engage.contacts.ingest import IngestError, ingest_file
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a data command: other apps' URL/template checks do not concern it
     help = (
         "Import contact exports: cc (C&C incidents), calls (call recording log), acd, digital. "
         "Files in the canonical formats of docs/formats.md load as they are; a force's own export "

@@ -14,6 +14,7 @@ FIELDS = ["id", "source", "file_name", "status", "started_at", "ended_at", "rows
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a data command: other apps' URL/template checks do not concern it
     help = "List import runs (file, hash, counts, start, end, status), newest first."
 
     def add_arguments(self, parser):

@@ -14,6 +14,7 @@ FIELDS = ["run_id", "source", "file_name", "line_number", "field", "reason", "ra
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a data command: other apps' URL/template checks do not concern it
     help = "List quarantined rows (file, line, field, reason), or export them with --csv OUT."
 
     def add_arguments(self, parser):

@@ -43,6 +43,7 @@ def summary() -> dict:
 
 
 class Command(BaseCommand):
+    requires_system_checks = []  # a data command: other apps' URL/template checks do not concern it
     help = "Summary of the contact store: contacts by channel and month, quarantined rows, import runs and time."
 
     def add_arguments(self, parser):
