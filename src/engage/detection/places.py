@@ -6,7 +6,8 @@ types, directions and "Saint" reduced to one abbreviation (STREET/ST -> ST, AVEN
 AVE, HIGHWAY -> HWY, ...); leading zeros dropped from house and block numbers (030XX ->
 30XX); the words BLK/BLOCK after a block number dropped; a UK postcode written with its
 space; an intersection ("A & B", "A and B", "A / B") is its streets sorted, so "A & B" ==
-"B & A". House numbers are kept: 12 and 14 High Street are different places.
+"B & A" (each comma-separated segment on its own, so "A & B, 70126" == "B & A, 70126").
+House numbers are kept: 12 and 14 High Street are different places.
 """
 from __future__ import annotations
 
@@ -58,9 +59,13 @@ def place_key(text: str | None) -> str:
         return ""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().upper()
     ascii_text = ascii_text.replace("'", "")  # O'Neil -> ONEIL, not ONE IL
-    parts = {_street(p) for p in _INTERSECTION.split(ascii_text)}
-    parts.discard("")
-    return " & ".join(sorted(parts))[:300]
+    segments = []
+    for segment in ascii_text.split(","):  # "A & B, 70126": the intersection, then its zip
+        parts = {_street(p) for p in _INTERSECTION.split(segment)}
+        parts.discard("")
+        if parts:
+            segments.append(" & ".join(sorted(parts)))
+    return " ".join(segments)[:300]
 
 
 def place_key_of(location: str | None, address: str | None) -> str:
