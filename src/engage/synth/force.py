@@ -89,20 +89,43 @@ def generate(out_dir: str | Path, days: int, seed: int, start: dt.date | str | N
     order = np.argsort(contacts.t, kind="stable")
     c = Segment(*(getattr(contacts, f)[order] for f in ("t", "day", "ch", "pid", "code", "num", "withheld")))
 
-    rows, truth, stats = _render(rng, cal, pools, numbers, people, c, scale)
-    injected = {name: malformed.inject(rng, name, rows[name], truth[name], HEADERS[name]) for name in HEADERS}
-    counts = {}
-    for name, header in HEADERS.items():
-        counts[name] = _write(out / f"{name}.csv", header, rows[name])
-    keys = [person_key(pid) for pid in range(len(people))]
-    truth_rows = []
-    for name in HEADERS:
-        # line: the row's line in its file (the header is line 1), as the importer counts.
-        truth_rows.extend((name, key, keys[pid], people.kind[pid], line, bad)
-                          for line, (key, pid, bad) in enumerate(truth[name], start=2))
-    counts["truth"] = _write(out / "truth.csv", TRUTH_HEADER, truth_rows)
-    counts["people"] = _write(out / "people.csv", PEOPLE_HEADER, _people_rows(people, numbers, keys))
+    with _Sink(out, rng, people) as sink:
+        stats = _render(rng, cal, pools, numbers, people, c, scale, sink)
+    counts = {name: sink.counts[name] for name in HEADERS}
+    counts["truth"] = sink.truth_rows
+    counts["people"] = _write(out / "people.csv", PEOPLE_HEADER, _people_rows(people, numbers, sink.keys))
+    injected = {name: sink.injected[name] for name in HEADERS}
     return _summary(out, cal, seed, scale, counts, c, people, stats, injected, time.perf_counter() - began)
+
+
+class _Sink:
+    """Writes each source file as soon as it is built (with its malformed rows and its part
+    of truth.csv), so only one file's rows are ever in memory."""
+
+    def __init__(self, out: Path, rng: np.random.Generator, people: People) -> None:
+        self.out, self.rng, self.people = out, rng, people
+        self.keys = [person_key(pid) for pid in range(len(people))]
+        self.counts: dict[str, int] = {}
+        self.injected: dict[str, dict[str, int]] = {}
+        self.truth_rows = 0
+
+    def __enter__(self) -> "_Sink":
+        self._fh = (self.out / "truth.csv").open("w", newline="", encoding="utf-8")
+        self._truth = csv.writer(self._fh, lineterminator="\n")
+        self._truth.writerow(TRUTH_HEADER)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._fh.close()
+
+    def emit(self, name: str, rows: list[list], truth: list[list]) -> None:
+        self.injected[name] = malformed.inject(self.rng, name, rows, truth, HEADERS[name])
+        self.counts[name] = _write(self.out / f"{name}.csv", HEADERS[name], rows)
+        keys, kinds = self.keys, self.people.kind
+        # line: the row's line in its file (the header is line 1), as the importer counts.
+        self._truth.writerows((name, key, keys[pid], kinds[pid], line, bad)
+                              for line, (key, pid, bad) in enumerate(truth, start=2))
+        self.truth_rows += len(truth)
 
 
 def _force_timezone() -> str:
@@ -127,7 +150,7 @@ def _public_daily(cal: Calendar, scale: float, others: list[Segment]) -> dict[in
     return daily
 
 
-def _render(rng, cal, pools, numbers, people, c: Segment, scale: float):
+def _render(rng, cal, pools, numbers, people, c: Segment, scale: float, sink: _Sink) -> dict:
     """Turn the contact table into the four files' rows, plus truth (key, person, malformed)."""
     n = len(c.t)
     kinds = np.array([people.kind[p] for p in c.pid.tolist()])
@@ -209,8 +232,6 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float):
     withheld_word = np.array(WITHHELD_SPELLINGS, dtype=object)[rng.integers(0, 3, n)]
     handler_ids = np.array([f"H{h:03d}" for h in range(HANDLERS + 1)], dtype=object)[handler]
     handler_ids[abandoned] = ""
-    rows: dict[str, list] = {}
-    truth: dict[str, list] = {}
 
     # --- call recording and ACD: inbound calls, plus outbound callbacks ------------------
     # Outbound calls (callbacks to abandoned 999 calls, updates to some 101 callers) are in
@@ -236,17 +257,19 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float):
     cli_o[hidden] = withheld_word[src_o][hidden]
     hid_o = handler_ids[src_o]
     hid_o[out_o] = np.array([f"H{h:03d}" for h in range(HANDLERS + 1)], dtype=object)[handler[src_o][out_o]]
-    rows["calls"] = _columns(call_ids, iso(start_all[order]), iso(end_all[order]),
-                             np.where(out_o, "out", "in").tolist(), line_o, cli_o, hid_o)
-    truth["calls"] = _truth(call_ids, c.pid[src_o])
+    sink.emit("calls", _columns(call_ids, iso(start_all[order]), iso(end_all[order]),
+                                np.where(out_o, "out", "in").tolist(), line_o, cli_o, hid_o),
+              _truth(call_ids, c.pid[src_o]))
+    del line_o, cli_o, hid_o
     in_ids = cid_of[: len(ph)]
     ab = abandoned[ph]
     answered_text = np.array(iso(answered[ph]), dtype=object)
     answered_text[ab] = ""
-    rows["acd"] = _columns(in_ids, np.array(CHANNEL_NAMES, dtype=object)[c.ch[ph]], iso(c.t[ph]), answered_text,
-                           iso(ended[ph]), np.where(ab, "Y", "N").tolist(), queue[ph].astype(str),
-                           talk[ph].astype(str), handler_ids[ph])
-    truth["acd"] = _truth(in_ids, c.pid[ph])
+    sink.emit("acd", _columns(in_ids, np.array(CHANNEL_NAMES, dtype=object)[c.ch[ph]], iso(c.t[ph]),
+                              answered_text, iso(ended[ph]), np.where(ab, "Y", "N").tolist(),
+                              queue[ph].astype(str), talk[ph].astype(str), handler_ids[ph]),
+              _truth(in_ids, c.pid[ph]))
+    del answered_text, call_ids, cid_of
 
     # --- names, addresses and numbers as people gave them -------------------------------
     pid_list = c.pid.tolist()
@@ -259,11 +282,12 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float):
     dg = np.nonzero((c.ch >= CH_WEBCHAT) & (c.ch <= CH_SOCIAL))[0]
     dg_ids = np.array([f"D{k + 1:08d}" for k in range(len(dg))], dtype=object)
     t_dg = iso(c.t[dg])
-    rows["digital"] = [
+    digital_rows = [
         _digital_row(cid, int(c.ch[i]), t_dg[k], name_of[i], typed[i], people, pid_list[i], int(c.code[i]),
                      inc_number[i], u[i])
         for k, (i, cid) in enumerate(zip(dg.tolist(), dg_ids.tolist()))]
-    truth["digital"] = _truth(dg_ids, c.pid[dg])
+    sink.emit("digital", digital_rows, _truth(dg_ids, c.pid[dg]))
+    del digital_rows, t_dg
 
     # --- C&C incidents ------------------------------------------------------------------
     where = dict(zip(written.tolist(), zip(addresses, postcodes)))
@@ -283,8 +307,7 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float):
         cc_rows.append([inc_number[i], created_iso[k], CC_SOURCE[ch], name_of[i], phone_text, address, postcode,
                         _location(people, pid, u[i, 3]), codes.CODE_NAMES[code], codes.GRADES[grades[k]],
                         codes.closing_code(code, closing_u[k]), _narrative(pools, people, pid, code, u[i, 4])])
-    rows["cc"] = cc_rows
-    truth["cc"] = _truth(inc_number[inc_idx], c.pid[inc_idx])
+    sink.emit("cc", cc_rows, _truth(inc_number[inc_idx], c.pid[inc_idx]))
     stats = {
         "abandoned_999": int((abandoned & is999).sum()),
         "abandoned_101": int((abandoned & (c.ch == CH_101)).sum()),
@@ -292,7 +315,7 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float):
         "contacts_by_channel": {CHANNEL_NAMES[ch]: int((c.ch == ch).sum()) for ch in range(6)},
         "incidents": len(inc_idx),
     }
-    return {name: rows[name] for name in HEADERS}, {name: truth[name] for name in HEADERS}, stats
+    return stats
 
 
 def _columns(*cols) -> list[list]:
@@ -312,11 +335,11 @@ def _digital_row(cid, ch, started, name, phone_text, people, pid, code, referenc
     channel = {CH_WEBCHAT: "webchat", CH_ONLINE: "online", CH_SOCIAL: "social"}[ch]
     if ch == CH_WEBCHAT:
         fields = (name if u[0] < 0.75 else "", rows_phone_for_digital(ch, u[2], phone_text),
-                  people.email[pid] if u[3] < 0.45 else "", "")
+                  people.email(pid) if u[3] < 0.45 else "", "")
     elif ch == CH_ONLINE:
-        fields = (name, rows_phone_for_digital(ch, u[2], phone_text), people.email[pid] if u[3] < 0.95 else "", "")
+        fields = (name, rows_phone_for_digital(ch, u[2], phone_text), people.email(pid) if u[3] < 0.95 else "", "")
     else:
-        fields = (name if u[0] < 0.4 else "", rows_phone_for_digital(ch, u[2], phone_text), "", people.handle[pid])
+        fields = (name if u[0] < 0.4 else "", rows_phone_for_digital(ch, u[2], phone_text), "", people.handle(pid))
     subj = codes.subject(code)
     if ch == CH_SOCIAL:
         subj = ("Facebook message: ", "X direct message: ", "Instagram message: ")[int(u[4] * 3) % 3] + subj

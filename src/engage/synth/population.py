@@ -77,8 +77,6 @@ class People:
     intervention_date: list[str] = field(default_factory=list)
     intervention: list[str] = field(default_factory=list)
     meets: list[str] = field(default_factory=list)
-    email: list[str] = field(default_factory=list)
-    handle: list[str] = field(default_factory=list)
     town: list[str] = field(default_factory=list)
     # Only for repeat callers and shared-number people (index -> data).
     name_variants: dict[int, list[str]] = field(default_factory=dict)
@@ -87,15 +85,13 @@ class People:
     withhold_p: dict[int, float] = field(default_factory=dict)
 
     def add(self, name: str, kind: str, numbers: list[int], address: str, postcode: str, town: str,
-            email: str, handle: str, shared: str = "") -> int:
+            shared: str = "") -> int:
         self.name.append(name)
         self.kind.append(kind)
         self.numbers.append(numbers)
         self.address.append(address)
         self.postcode.append(postcode)
         self.town.append(town)
-        self.email.append(email)
-        self.handle.append(handle)
         self.shared.append(shared)
         self.intervention_date.append("")
         self.intervention.append("")
@@ -103,7 +99,7 @@ class People:
         return len(self.name) - 1
 
     def extend(self, names: list[str], kind: str, numbers: list[list[int]], addresses: list[str],
-               postcodes: list[str], towns: list[str], emails: list[str], handles: list[str]) -> None:
+               postcodes: list[str], towns: list[str]) -> None:
         """Add many people of one kind at once (the public: hundreds of thousands)."""
         m = len(names)
         self.name += names
@@ -112,10 +108,17 @@ class People:
         self.address += addresses
         self.postcode += postcodes
         self.town += towns
-        self.email += emails
-        self.handle += handles
         for col in (self.shared, self.intervention_date, self.intervention, self.meets):
             col += [""] * m
+
+    def email(self, pid: int) -> str:
+        """An e-mail address (example.* domains only), derived from the name when needed."""
+        first, _, last = self.name[pid].partition(" ")
+        return _email(first, last, pid)
+
+    def handle(self, pid: int) -> str:
+        first, _, last = self.name[pid].partition(" ")
+        return _handle(first, last, pid)
 
     def __len__(self) -> int:
         return len(self.name)
@@ -192,8 +195,7 @@ def repeat_callers(rng: np.random.Generator, cal: Calendar, pools: Pools, people
                 land_i += 1
             if rng.random() < 0.5:
                 nums.reverse()
-            pid = people.add(f"{fn} {ln}", kind, nums, addrs[0], pcs[k], town,
-                             _email(fn, ln, k), _handle(fn, ln, k))
+            pid = people.add(f"{fn} {ln}", kind, nums, addrs[0], pcs[k], town)
             people.name_variants[pid] = name_variants(fn, ln, rng)
             people.address_variants[pid] = addrs
             people.withhold_p[pid] = 0.8 if rng.random() < 0.1 else 0.04
@@ -286,8 +288,7 @@ def shared_numbers(rng: np.random.Generator, cal: Calendar, pools: Pools, people
             pids = []
             for k in range(n_people):
                 fn, ln = pools.first_names[first[k]], pools.last_names[last[k]]
-                pid = people.add(f"{fn} {ln}", ORDINARY, [number], site_addr, pc, town,
-                                 _email(fn, ln, k), _handle(fn, ln, k), shared=label)
+                pid = people.add(f"{fn} {ln}", ORDINARY, [number], site_addr, pc, town, shared=label)
                 people.name_variants[pid] = [f"{fn} {ln}", f"{fn[0]} {ln}"]
                 people.address_variants[pid] = [site_addr, site_addr.upper()]
                 people.withhold_p[pid] = 0.0
@@ -350,9 +351,7 @@ def public(rng: np.random.Generator, cal: Calendar, pools: Pools, people: People
     addrs = [f"Flat {f}, {h} {s}, {t}" if f else f"{h} {s}, {t}"
              for f, h, s, t in zip(flat.tolist(), house.tolist(), sts, towns)]
     nums = [[numbers[p]] for p in perm[np.arange(m) % len(numbers)].tolist()]
-    people.extend([f"{f} {ln}" for f, ln in zip(fns, lns)], ORDINARY, nums, addrs, pcs, towns,
-                  [_email(f, ln, k) for k, (f, ln) in enumerate(zip(fns, lns))],
-                  [_handle(f, ln, k) for k, (f, ln) in enumerate(zip(fns, lns))])
+    people.extend([f"{f} {ln}" for f, ln in zip(fns, lns)], ORDINARY, nums, addrs, pcs, towns)
     num = np.array([people.numbers[p][0] for p in pid.tolist()], dtype=np.int64)
     withheld = (rng.random(n) < 0.07) & (ch <= CH_101)
     code = np.empty(n, dtype=np.int64)
