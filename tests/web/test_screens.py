@@ -140,3 +140,16 @@ def test_caller_page_shows_block_only_when_authorised(client, world):
     services.decide_block(world.block, world.users[Role.INSPECTOR], authorise=True, note="agreed")
     body = client.get(url).content.decode()
     assert "Call block in force on telephone number +447700900001 until" in body
+
+
+@pytest.mark.postgres
+def test_review_queue_pages(client, world, monkeypatch):
+    from engage.web.views import review
+    from tests.web.factories import make_caller, make_episode
+
+    monkeypatch.setattr(review, "PAGE_SIZE", 2)
+    extra = [make_episode(make_caller(f"P{i}", f"+4477009002{i:02d}", "CB1 1AA", "CAM", contacts=2)) for i in range(3)]
+    client.force_login(world.users[Role.COORDINATOR])
+    first, second = client.get("/review/").content.decode(), client.get("/review/?page=2").content.decode()
+    assert f'id="episode-{world.episode.pk}"' in first and f'id="episode-{extra[0].pk}"' in first
+    assert f'id="episode-{extra[1].pk}"' in second and "Page 2 of 2" in second

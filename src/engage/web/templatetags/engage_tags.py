@@ -38,7 +38,7 @@ def engage_nav(context) -> dict:
         return {"links": [], "user": None}
     role = role_of(user)
     links = [(label, url) for label, url, action in _LINKS if can(user, action)]
-    links[1:1] = [(label, url) for label, url, roles in _OTHER if role in roles]
+    links += [(label, url) for label, url, roles in _OTHER if role in roles]
     count = context.get("new_episode_count")
     if count is None:
         count = new_episode_count_for(user)

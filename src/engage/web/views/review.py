@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -12,6 +13,8 @@ from engage.cases import services
 from engage.detection.models import Episode
 from engage.web.forms import ReasonForm
 from engage.web.views.common import attempt, form_errors
+
+PAGE_SIZE = 25  # each row computes a triage suggestion
 
 
 def suggestion_for(caller_id: int | None):
@@ -30,10 +33,10 @@ def suggestion_for(caller_id: int | None):
 
 @permission_required("review.view")
 def queue(request: HttpRequest) -> HttpResponse:
-    episodes = list(services.new_episodes()[:200])
-    rows = [{"episode": e, "suggestion": suggestion_for(e.caller_id)} for e in episodes]
-    audit.record(request, "view", "contact_list", "review-queue", "review queue")
-    return render(request, "web/review.html", {"rows": rows, "total": services.new_episodes().count(), "can_decide": can(request.user, "review.decide")})
+    page = Paginator(services.new_episodes(), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"episode": e, "suggestion": suggestion_for(e.caller_id)} for e in page]
+    audit.record(request, "view", "contact_list", "review-queue", f"review queue page {page.number}")
+    return render(request, "web/review.html", {"rows": rows, "page": page, "total": page.paginator.count, "can_decide": can(request.user, "review.decide")})
 
 
 @require_POST
