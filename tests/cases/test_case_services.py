@@ -129,3 +129,11 @@ def test_dismiss_needs_reason(world):
     world.episode.refresh_from_db()
     assert world.episode.status == Episode.Status.DISMISSED
     assert world.episode not in services.new_episodes()
+
+
+@pytest.mark.postgres
+def test_area_from_contacts_when_caller_has_no_postcode(world):
+    caller = make_caller("Eve Example", "+447700900011", "PE29 0ZP", "")
+    caller.postcode = ""
+    caller.save()
+    assert services.area_for_caller(caller) == "HUN"

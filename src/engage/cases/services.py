@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from engage import config
@@ -45,26 +45,25 @@ def area_for_caller(caller: Caller) -> str:
     """The CSU area of a caller: identity's area code, else from the postcode."""
     if caller.area_code:
         return caller.area_code
-    return _area_for_postcode(caller.postcode) if caller.postcode else ""
+    if caller.postcode:
+        return _area_for_postcode(caller.postcode)
+    # No postcode on the caller yet: the postcode their contacts give most often.
+    from engage.contacts.models import Contact
+
+    postcodes = (
+        Contact.objects.filter(caller=caller).exclude(postcode="").values("postcode")
+        .annotate(n=Count("pk")).order_by("-n", "postcode")
+    )
+    for row in postcodes[:5]:
+        if area := _area_for_postcode(row["postcode"]):
+            return area
+    return ""
 
 
 def _area_for_postcode(postcode: str) -> str:
-    try:
-        from engage.identity.areas import area_for_postcode
-    except ImportError:  # identity's function not landed yet: same rule, from [[areas]]
-        return _longest_prefix_area(postcode)
+    from engage.identity.areas import area_for_postcode
+
     return area_for_postcode(postcode)
-
-
-def _longest_prefix_area(postcode: str) -> str:
-    district = postcode.upper().split()[0] if postcode.strip() else ""
-    best = ("", 0)
-    for area in config.load().get("areas", []):
-        for prefix in area.get("postcode_prefixes", []):
-            if district == prefix.upper() or (district.startswith(prefix.upper()) and not district[len(prefix):].isdigit()):
-                if len(prefix) > best[1]:
-                    best = (area["code"], len(prefix))
-    return best[0]
 
 
 def area_name(code: str) -> str:
