@@ -23,7 +23,7 @@ class ReasonForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    triage = forms.ChoiceField(choices=Case.Triage.choices[1:], label="Decision")
+    triage = forms.ChoiceField(choices=[("", "Choose a decision…")] + Case.Triage.choices[1:], label="Decision")
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
