@@ -15,7 +15,7 @@ import numpy as np
 
 from . import codes, malformed
 from .pools import Numbers, WITHHELD_SPELLINGS, build_pools
-from .population import (NUISANCE, ORDINARY, REPEAT_KINDS, TARGETED, VULNERABLE, Calendar,
+from .population import (NUISANCE, ORDINARY, REPEAT_COUNTS, REPEAT_KINDS, TARGETED, VULNERABLE, Calendar,
                          People, Segment, landmark, public, repeat_callers, shared_numbers)
 from .profiles import (ABANDON_RATE_101, CH_101, CH_999, CH_ONLINE, CH_OTHER, CH_SOCIAL,
                        CH_WEBCHAT, CHANNEL_NAMES, DAYS_PER_MONTH, MONTHLY_ABANDONED_999,
@@ -74,11 +74,19 @@ def generate(out_dir: str | Path, days: int, seed: int, start: dt.date | str | N
     cal = Calendar(start, days, timezone)
     pools = build_pools(seed)
     numbers = Numbers()
+    # Numbers: repeat callers and shared lines get numbers of their own; the public share
+    # the rest (17,000 drama numbers cannot give everyone one: docs/synth.md).
     repeat_mob = numbers.index("07700900", 0, 600)
     repeat_land = numbers.index("01632960", 0, 400)
     shared_block = numbers.index("01632960", 900, 100) + numbers.index("02079460", 900, 100)
     reserved = set(repeat_mob) | set(repeat_land) | set(shared_block)
     public_numbers = [i for i in range(len(numbers.national)) if i not in reserved]
+    n_repeat = sum(max(1, round(n * scale)) for n in REPEAT_COUNTS.values())
+    extra_mob, extra_land = max(0, n_repeat - len(repeat_mob)), max(0, n_repeat // 2 - len(repeat_land))
+    if extra_mob + extra_land:  # large scales: geographic drama numbers for repeat callers too
+        extra = public_numbers[len(public_numbers) - extra_mob - extra_land:]
+        repeat_mob, repeat_land = repeat_mob + extra[:extra_mob], repeat_land + extra[extra_mob:]
+        public_numbers = public_numbers[: len(public_numbers) - len(extra)]
 
     people = People()
     repeat = repeat_callers(rng, cal, pools, people, repeat_mob, repeat_land, scale)
