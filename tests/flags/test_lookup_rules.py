@@ -98,3 +98,20 @@ def test_counts_agree_with_detections_definition():
     now = timezone.now()
     flag = lookup_number(f.NUMBER, now=now)
     assert {"24h": flag.contacts_24h, "7d": flag.contacts_7d} == counts.recent_contacts(caller.pk, now) == {"24h": 2, "7d": 5}
+
+
+@pytest.mark.postgres
+def test_a_merge_never_drops_the_flag():
+    """identity.merge_callers moves contacts to the kept caller, not cases: the flag follows."""
+    from engage.identity.models import Caller
+    from engage.contacts.models import Contact
+
+    old = f.caller_with_contacts(number="+447700900555", name="A. Example")
+    case = f.case_for(old, guidance="Known to mental health team.")
+    f.block_for(case, target="+447700900555")
+    keep = f.caller_with_contacts(number=f.NUMBER, name="Ann Example")
+    Contact.objects.filter(caller=old).update(caller=keep)
+    Caller.objects.filter(pk=old.pk).update(merged_into=keep)
+    for number in (f.NUMBER, "07700 900555"):
+        flag = lookup_number(number)
+        assert flag.caller_id == keep.pk and flag.case_id == case.pk and flag.reasons == ("case", "block"), number

@@ -160,6 +160,7 @@ def _sql() -> dict[str, str]:
     t = {m.__name__: m._meta.db_table for m in (CallBlock, Case, Contact, Episode, Caller, SharedNumber)}
     case_in = ", ".join(["%s"] * len(settings()["case_statuses"]))
     episode_in = ", ".join(["%s"] * len(settings()["episode_statuses"]))
+    merged = f"SELECT id FROM {t['Caller']} WHERE merged_into_id = %s"  # one level: blocks are few
     latest = (f"FROM {t['Contact']} c WHERE c.phone_e164 = %s AND c.caller_id IS NOT NULL "
               f"ORDER BY c.arrived_at DESC LIMIT 1")
     counts = (f"SELECT COUNT(*) AS d7, COALESCE(SUM(CASE WHEN arrived_at > %s THEN 1 ELSE 0 END), 0) AS h24 "
@@ -171,23 +172,30 @@ def _sql() -> dict[str, str]:
         "who": f"SELECT (SELECT label FROM {t['SharedNumber']} WHERE e164 = %s), "
         f"(SELECT COUNT(*) FROM {t['SharedNumber']} WHERE e164 = %s), "
         f"(SELECT c.caller_id {latest}), (SELECT c.address {latest}), "
-        f"(SELECT id FROM {t['Caller']} WHERE primary_number = %s ORDER BY updated_at DESC LIMIT 1)",
+        f"(SELECT id FROM {t['Caller']} WHERE primary_number = %s AND merged_into_id IS NULL "
+        f"ORDER BY updated_at DESC LIMIT 1)",
         # The caller's name, live case, active episode and recent counts, in one row. Counts use
         # engage.detection.counts.recent_contacts's definition, windows (now - span, now] (a test
         # checks they agree); raw SQL because the ORM costs several times more on this path.
-        "caller": f"SELECT k.display_name, cs.id, cs.status, cs.triage, cs.guidance, cs.risk_level, "
+        # Cases and episodes of callers merged into this one (identity.merge_callers moves the
+        # contacts, not the cases) still count: a merge must never drop a flag.
+        "caller": f"WITH RECURSIVE family(id) AS (SELECT %s UNION "
+        f"SELECT m.id FROM {t['Caller']} m JOIN family f ON m.merged_into_id = f.id) "
+        f"SELECT k.display_name, cs.id, cs.status, cs.triage, cs.guidance, cs.risk_level, "
         f"ep.id, ep.rule, ep.status, n.d7, n.h24 FROM {t['Caller']} k "
-        f"LEFT JOIN {t['Case']} cs ON cs.id = (SELECT id FROM {t['Case']} WHERE caller_id = k.id "
+        f"LEFT JOIN {t['Case']} cs ON cs.id = (SELECT id FROM {t['Case']} WHERE caller_id IN (SELECT id FROM family) "
         f"AND status IN ({case_in}) ORDER BY opened_at DESC, id DESC LIMIT 1) "
-        f"LEFT JOIN {t['Episode']} ep ON ep.id = (SELECT id FROM {t['Episode']} WHERE caller_id = k.id "
+        f"LEFT JOIN {t['Episode']} ep ON ep.id = (SELECT id FROM {t['Episode']} WHERE caller_id IN (SELECT id FROM family) "
         f"AND status IN ({episode_in}) AND last_contact_at >= %s ORDER BY last_contact_at DESC LIMIT 1) "
         f"CROSS JOIN ({counts.format(column='caller_id')}) n WHERE k.id = %s",
         "count_number": counts.format(column="phone_e164"),
         # Authorised blocks are few; address blocks are matched in Python (address_key).
-        "block": f"SELECT b.id, b.target_kind, b.target, b.status, b.review_on, b.expires_on, k.caller_id "
+        "block": f"SELECT b.id, b.target_kind, b.target, b.status, b.review_on, b.expires_on, "
+        f"CASE WHEN k.caller_id = %s OR k.caller_id IN ({merged}) THEN 1 ELSE 0 END "
         f"FROM {t['CallBlock']} b JOIN {t['Case']} k ON k.id = b.case_id "
         f"WHERE b.status = 'authorised' AND (b.expires_on IS NULL OR b.expires_on >= %s) "
-        f"AND ((b.target_kind = 'number' AND b.target = %s) OR k.caller_id = %s OR b.target_kind = %s) "
+        f"AND ((b.target_kind = 'number' AND b.target = %s) OR k.caller_id = %s "
+        f"OR k.caller_id IN ({merged}) OR b.target_kind = %s) "
         f"ORDER BY b.decided_at DESC LIMIT 50",
     }
 
@@ -224,7 +232,7 @@ def _count_params(key, now: dt.datetime) -> list:
 
 def _caller_state(caller_id: int, now: dt.datetime) -> dict | None:
     since = now - dt.timedelta(days=settings()["episode_active_days"])
-    params = [*settings()["case_statuses"], *settings()["episode_statuses"], _when(since),
+    params = [caller_id, *settings()["case_statuses"], *settings()["episode_statuses"], _when(since),
               *_count_params(caller_id, now), caller_id]
     row = _one(_sql()["caller"], params)
     if row is None:
@@ -252,12 +260,13 @@ def _active_block(e164: str, caller_id: int | None, address: str, now: dt.dateti
     today = connection.ops.adapt_datefield_value(timezone.localdate(now))
     # An impossible target_kind when there is no address to compare: no address blocks fetched.
     with connection.cursor() as cursor:
-        cursor.execute(_sql()["block"], [today, e164, caller_id or -1, "address" if address else "-"])
+        who = caller_id or -1
+        cursor.execute(_sql()["block"], [who, who, today, e164, who, who, "address" if address else "-"])
         rows = cursor.fetchall()
     key = address_key(address)
-    for block_id, kind, target, status, review_on, expires_on, block_caller in rows:
+    for block_id, kind, target, status, review_on, expires_on, on_callers_case in rows:
         on_number = kind == "number" and target == e164
-        on_caller = caller_id is not None and block_caller == caller_id
+        on_caller = caller_id is not None and bool(on_callers_case)
         on_address = kind == "address" and key and address_key(target) == key
         if on_number or on_caller or on_address:
             return Block(block_id, kind, target, status, _date(review_on), _date(expires_on))
