@@ -139,8 +139,7 @@ def repeat_share_by_month(last_month: str, count: int = 12) -> list[dict]:
     from engage.service.models import ServiceHour
 
     months = months_back(last_month, count)
-    for m in months:
-        ensure_month(m)
+    ensure_month(last_month)
     totals = {
         m: (n or 0, (hs or 0.0) / 3600)
         for m, n, hs in ServiceHour.objects.filter(month__in=months)

@@ -121,15 +121,31 @@ def waits(t: dict[str, np.ndarray]) -> np.ndarray:
     return np.where(wait < 0, 0.0, wait)
 
 
-def build_rows(t: dict[str, np.ndarray]) -> list[ServiceHour]:
-    """Aggregate fetched contacts into ServiceHour rows (not saved)."""
+def bucket_of(wait: np.ndarray) -> np.ndarray:
+    """Whole seconds rounded up to 60 s, then up to 5 s steps to 300 s, then 60 s steps to 3600.
+
+    A bucket is an upper bound ("waited at most b seconds"), so any threshold up to 60 s
+    (and multiples of 5 s up to 300 s) is counted exactly; fewer buckets keep the table small.
+    """
+    b = np.ceil(wait)
+    b = np.where(b > 60, np.ceil(b / 5) * 5, b)
+    b = np.where(b > 300, np.ceil(b / 60) * 60, b)
+    return np.minimum(b, WAIT_CAP)
+
+
+COLUMNS = ("day", "month", "dow", "hour", "channel", "wait_bucket", "answered", "abandoned", "contacts", "wait_sum",
+           "talk_sum", "handling_sum")
+
+
+def build_rows(t: dict[str, np.ndarray]) -> list[tuple]:
+    """Aggregate fetched contacts into ServiceHour rows (tuples in COLUMNS order)."""
     n = len(t["arrived"])
     if n == 0:
         return []
     daynum, hour, dow = local_parts(t["arrived"])
     wait = waits(t)
     has_wait = ~np.isnan(wait)
-    bucket = np.where(has_wait, np.minimum(np.ceil(np.nan_to_num(wait)), WAIT_CAP), -1).astype(np.int64)
+    bucket = np.where(has_wait, bucket_of(np.nan_to_num(wait)), -1).astype(np.int64)
     answered = (~np.isnan(t["answered_at"]) | (has_wait & ~t["abandoned"])) & ~t["abandoned"]
     chan_codes = {c: i for i, c in enumerate(CHANNELS)}
     chan = np.array([chan_codes.get(c, chan_codes["other"]) for c in t["channel"]], dtype=np.int64)
@@ -140,21 +156,25 @@ def build_rows(t: dict[str, np.ndarray]) -> list[ServiceHour]:
     talk_sum = np.bincount(inverse, weights=np.nan_to_num(t["talk"]))
     handling_sum = np.bincount(inverse, weights=np.nan_to_num(t["queue"]) + np.nan_to_num(t["talk"]))
     rows = []
+    days: dict[int, dt.date] = {}
     for k, c, ws, ts, hs in zip(uniq.tolist(), counts.tolist(), wait_sum.tolist(), talk_sum.tolist(), handling_sum.tolist()):
         k, ab = divmod(k, 2)
         k, an = divmod(k, 2)
         k, b = divmod(k, WAIT_CAP + 2)
         k, ch = divmod(k, 8)
         d, h = divmod(k, 24)
-        day = dt.date(1970, 1, 1) + dt.timedelta(days=d)
-        rows.append(
-            ServiceHour(
-                day=day, month=day.strftime("%Y-%m"), dow=day.weekday(), hour=h, channel=CHANNELS[ch],
-                wait_bucket=None if b == 0 else b - 1, answered=bool(an), abandoned=bool(ab),
-                contacts=c, wait_sum=ws, talk_sum=ts, handling_sum=hs,
-            )
-        )
+        day = days.get(d) or days.setdefault(d, dt.date(1970, 1, 1) + dt.timedelta(days=d))
+        rows.append((day, day.strftime("%Y-%m"), day.weekday(), h, CHANNELS[ch], None if b == 0 else b - 1,
+                     bool(an), bool(ab), c, ws, ts, hs))
     return rows
+
+
+def _insert(rows: list[tuple]) -> None:
+    table = ServiceHour._meta.db_table
+    sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+    with connection.cursor() as cur:
+        for i in range(0, len(rows), 10000):
+            cur.executemany(sql, rows[i : i + 10000])
 
 
 def rebuild_days(first: dt.date, last: dt.date) -> int:
@@ -163,7 +183,7 @@ def rebuild_days(first: dt.date, last: dt.date) -> int:
     rows = build_rows(fetch_timings(start, end))
     with transaction.atomic():
         ServiceHour.objects.filter(day__gte=first, day__lte=last).delete()
-        ServiceHour.objects.bulk_create(rows, batch_size=5000)
+        _insert(rows)
     return len(rows)
 
 
@@ -172,7 +192,11 @@ def rebuild_all() -> int:
     from django.db.models import Max, Min
 
     span = Contact.objects.aggregate(first=Min("arrived_at"), last=Max("arrived_at"))
+    from engage.service.models import ServiceWatermark
+
+    newest = Contact.objects.aggregate(m=Max("id"))["m"] or 0
     ServiceHour.objects.all().delete()
+    ServiceWatermark.objects.update_or_create(pk=1, defaults={"last_contact_id": newest})
     if span["first"] is None:
         return 0
     tz = force_tz()
@@ -216,30 +240,49 @@ def refresh_for_contacts(contact_ids: list[int]) -> int:
     return written
 
 
-def month_fingerprint(month: str) -> tuple[int, int]:
-    """(contacts, abandoned) straight from the contacts table, for the month's local days."""
-    from django.db.models import Count, Q
-
+def month_fingerprint(month: str) -> int:
+    """Contacts in the month's local days, straight from the contacts table (index-only count)."""
     first, last = month_bounds(month)
     start, end = local_day_bounds(first, last)
-    got = Contact.objects.filter(arrived_at__gte=start, arrived_at__lt=end).aggregate(
-        n=Count("id"), ab=Count("id", filter=Q(abandoned=True))
-    )
-    return got["n"], got["ab"]
+    return Contact.objects.filter(arrived_at__gte=start, arrived_at__lt=end).count()
 
 
-def aggregate_fingerprint(month: str) -> tuple[int, int]:
-    from django.db.models import Q, Sum
+def aggregate_fingerprint(month: str) -> int:
+    from django.db.models import Sum
 
-    got = ServiceHour.objects.filter(month=month).aggregate(n=Sum("contacts"), ab=Sum("contacts", filter=Q(abandoned=True)))
-    return got["n"] or 0, got["ab"] or 0
+    return ServiceHour.objects.filter(month=month).aggregate(n=Sum("contacts"))["n"] or 0
+
+
+REBUILD_ALL_ABOVE = 500_000
+
+
+def catch_up() -> int:
+    """Aggregate contacts newer than the watermark (idempotent); returns how many were new."""
+    from django.db.models import Max
+
+    from engage.service.models import ServiceWatermark
+
+    mark, _ = ServiceWatermark.objects.get_or_create(pk=1)
+    newest = Contact.objects.aggregate(m=Max("id"))["m"] or 0
+    if newest <= mark.last_contact_id:
+        return 0
+    new_ids = list(Contact.objects.filter(id__gt=mark.last_contact_id).values_list("id", flat=True)[: REBUILD_ALL_ABOVE + 1])
+    if len(new_ids) > REBUILD_ALL_ABOVE:
+        rebuild_all()
+    else:
+        refresh_for_contacts(new_ids)
+    ServiceWatermark.objects.filter(pk=1).update(last_contact_id=newest)
+    return len(new_ids)
 
 
 def ensure_month(month: str) -> bool:
-    """Rebuild a month whose aggregate disagrees with its contacts (e.g. a deferred import).
+    """Bring the aggregate up to date for a month before reporting it.
 
-    Returns True if it had to rebuild. Cheap: two indexed counts.
+    New contacts (beyond the watermark) are aggregated; then the month's contact count
+    is checked against the aggregate (an index-only count) and the month rebuilt if they
+    differ. Returns True if it had to rebuild the month.
     """
+    catch_up()
     if month_fingerprint(month) == aggregate_fingerprint(month):
         return False
     rebuild_days(*month_bounds(month))

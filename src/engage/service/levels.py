@@ -134,7 +134,8 @@ def months_back(month: str, count: int) -> list[str]:
 def service_report(month: str, trend_months: int = 12) -> dict:
     """Everything the service page and `engage report service` show for one month."""
     months = months_back(month, trend_months)
-    volumes = monthly_volumes(months[0], month)  # brings the aggregate up to date first
+    ensure_month(month)
+    volumes = monthly_volumes(months[0], month)
     first, last = month_bounds(month)
     trend_first = month_bounds(months[0])[0]
     tg = targets()
@@ -163,8 +164,7 @@ def service_report(month: str, trend_months: int = 12) -> dict:
 def monthly_volumes(first_month: str, last_month: str) -> list[dict]:
     """Contacts per month and channel, in the shape forces publish (one row per month)."""
     wanted = months_back(last_month, len(_month_range(first_month, last_month)))
-    for m in wanted:
-        ensure_month(m)
+    ensure_month(last_month)
     first, _ = month_bounds(first_month)
     _, last = month_bounds(last_month)
     counts: dict[str, dict[str, int]] = defaultdict(dict)

@@ -62,3 +62,11 @@ class CallbackTask(models.Model):
 
     class Meta:
         ordering = ["-priority", "contact__arrived_at"]
+
+
+class ServiceWatermark(models.Model):
+    """The highest contact id the aggregate has seen: reports catch up on anything newer
+    (e.g. contacts imported with --defer, whose batches send no signal)."""
+
+    last_contact_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
