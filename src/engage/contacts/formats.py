@@ -79,7 +79,10 @@ class Record:
 
 
 def utc_text(value: dt.datetime) -> str:
-    return str(value.astimezone(UTC).replace(tzinfo=None))
+    offset = value.utcoffset()
+    if not offset:  # already UTC ("Z"): the common case in system logs
+        return str(value.replace(tzinfo=None))
+    return str(value.replace(tzinfo=None) - offset)
 
 
 class TimeParser:

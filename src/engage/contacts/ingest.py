@@ -225,6 +225,7 @@ class _Importer:
         self.result = ImportResult(run_id=run.pk, source=source, file_name=file_name)
         self.seen: set[str] = set()  # keys met in this run: a second one is a duplicate
         self.message = ""
+        self.tuned = False
 
     def consume(self, items: Iterable) -> None:
         records: list[Record] = []
@@ -262,6 +263,9 @@ class _Importer:
         r = self.result
         with transaction.atomic():
             cursor = connection.cursor()
+            if not self.tuned:
+                store.tune_for_import(cursor)
+                self.tuned = True
             store.lock_for_import(cursor)
             new_ids, changed_ids, duplicates = _commit(cursor, self.source, records, self, self.run.pk)
             now = _now_text()
@@ -319,6 +323,7 @@ def _commit(cursor, source: str, records: list[Record], imp: _Importer, run_id: 
     """Write one batch; returns (new contact ids, changed contact ids, duplicates vs the database)."""
     if not records:
         return [], [], 0
+    pg = store.is_postgres()
     existing = {k for (k,) in store.select_in(
         cursor, f"SELECT source_key FROM {store.SOURCE} WHERE system = %s AND source_key {{in}}",
         [r.key for r in records], [source])}
@@ -346,7 +351,7 @@ def _commit(cursor, source: str, records: list[Record], imp: _Importer, run_id: 
     contact_of = lambda slot: token_id[slot] if slot[0] == "n" else slot[1]  # noqa: E731
 
     store.insert_rows(cursor, store.SOURCE, store.SR_COLUMNS, [
-        (contact_of(slot_of[r.key]), r.system, r.key, imp.file_name[:500], r.line, run_id, store.db_time(r.at),
+        (contact_of(slot_of[r.key]), r.system, r.key, imp.file_name[:500], r.line, run_id, store.db_time(r.at, pg),
          r.phone, r.link[:128], json.dumps(r.data, separators=(",", ":")))
         for r in records
     ])
@@ -371,11 +376,14 @@ def _commit(cursor, source: str, records: list[Record], imp: _Importer, run_id: 
     changed = sorted(c for c in existing_touched if parts.get(c))
     now = _now_text()
     fields = CONTACT_FIELDS
-    times = {"arrived_at", "answered_at", "ended_at"}
+    times = ("arrived_at", "answered_at", "ended_at")
 
     def values(cid):
         c = build_contact(parts[cid], imp.region)
-        return [store.db_time(c[f]) if f in times else c[f] for f in fields]
+        if pg:
+            for f in times:
+                c[f] = store.db_time(c[f], pg)
+        return [c[f] for f in fields]
 
     store.insert_rows(cursor, store.CONTACT, ["id", *fields, "imported_at"],
                       [(cid, *values(cid), now) for cid in new_ids])

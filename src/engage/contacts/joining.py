@@ -8,6 +8,7 @@ fields. docs/formats.md, "Joining sources", states the rules and edge cases.
 from __future__ import annotations
 
 import bisect
+import functools
 import datetime as dt
 from collections.abc import Iterable
 
@@ -32,53 +33,66 @@ _TEXT_FIELDS = {
 
 def _place_key_function():
     try:  # detection owns place normalisation; without it the key is left empty
-        from engage.detection.places import place_key
+        from engage.detection.places import place_key_of
     except ImportError:
-        return lambda text: ""
-    return place_key
+        return lambda location, address: ""
+    return place_key_of
 
 
 _place_key = None
 
 
-def place_key(text: str) -> str:
+@functools.lru_cache(maxsize=200_000)
+def place_key(location: str, address: str) -> str:
+    """The contact's place (incident location, else the caller's address); cached: places repeat."""
     global _place_key
     if _place_key is None:
         _place_key = _place_key_function()
-    if not text:
+    if not location and not address:
         return ""
     try:
-        return (_place_key(text) or "")[:300]
-    except Exception:  # noqa: BLE001 - a location we cannot key is still a contact
+        return (_place_key(location, address) or "")[:300]
+    except Exception:  # noqa: BLE001 - a place we cannot key is still a contact
         return ""
+
+
+_EMPTY = {name: "" for name in _TEXT_FIELDS}
 
 
 def build_contact(parts: Iterable[tuple[str, str, dict]], region: str = "GB") -> dict:
     """The contact's fields from its source rows: (system, source_key, data) triples."""
-    ordered = sorted(parts, key=lambda p: (_ORDER.get(p[0], 9), p[1]))
-    out: dict = {}
-    for _system, _key, data in ordered:
-        for name, value in data.items():
-            if value in (None, "") or name in out:
-                continue
-            out[name] = value
-    # The number: the first source that has a real one, else the first recorded state.
-    by_phone = sorted(ordered, key=lambda p: (_PHONE_ORDER.get(p[0], 9), p[1]))
-    raws = [p[2].get("phone_raw") or "" for p in by_phone]
-    phones = [normalise(raw, region) for raw in raws]
-    chosen = next((p for p in phones if p.status == PRESENT), None)
-    if chosen is None:
-        chosen = next((p for p in phones if p.raw), None) or normalise("", region)
+    parts = list(parts)
+    if len(parts) == 1:  # the common case: one source row, nothing to merge
+        ordered = parts
+        out = {k: v for k, v in parts[0][2].items() if v is not None and v != ""}
+    else:
+        ordered = sorted(parts, key=lambda p: (_ORDER.get(p[0], 9), p[1]))
+        out = {}
+        for _system, _key, data in ordered:
+            for name, value in data.items():
+                if value is not None and value != "" and name not in out:
+                    out[name] = value
+    phone = _phone(ordered, region)
+    contact = dict.fromkeys(CONTACT_FIELDS)
+    contact.update(_EMPTY)
+    contact.update(out)
     # An abandoned flag only ACD knows; a phone contact without ACD is not abandoned.
     abandoned = next((p[2]["abandoned"] for p in ordered if p[0] == "acd" and "abandoned" in p[2]), False)
-    contact = {name: out.get(name) for name in CONTACT_FIELDS}
     contact.update(
-        phone_raw=chosen.raw[:64], phone_e164=chosen.e164, phone_status=chosen.status, abandoned=bool(abandoned),
-        channel=_channel(ordered), place_key=place_key(out.get("location") or ""),
+        phone_raw=phone.raw[:64], phone_e164=phone.e164, phone_status=phone.status, abandoned=bool(abandoned),
+        channel=_channel(ordered), place_key=place_key(contact["location"], contact["address"]),
     )
-    for name in _TEXT_FIELDS:
-        contact[name] = contact[name] or ""
     return contact
+
+
+def _phone(ordered: list[tuple[str, str, dict]], region: str):
+    """The first source that has a real number, else the first recorded state."""
+    if len(ordered) == 1:
+        return normalise(ordered[0][2].get("phone_raw") or "", region)
+    by_phone = sorted(ordered, key=lambda p: (_PHONE_ORDER.get(p[0], 9), p[1]))
+    phones = [normalise(p[2].get("phone_raw") or "", region) for p in by_phone]
+    chosen = next((p for p in phones if p.status == PRESENT), None)
+    return chosen or next((p for p in phones if p.raw), None) or normalise("", region)
 
 
 def _channel(ordered: list[tuple[str, str, dict]]) -> str:
