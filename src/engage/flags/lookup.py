@@ -179,7 +179,7 @@ def _sql() -> dict[str, str]:
         # checks they agree); raw SQL because the ORM costs several times more on this path.
         # Cases and episodes of callers merged into this one (identity.merge_callers moves the
         # contacts, not the cases) still count: a merge must never drop a flag.
-        "caller": f"WITH RECURSIVE family(id) AS (SELECT %s UNION "
+        "caller": f"WITH RECURSIVE family(id) AS (SELECT id FROM {t['Caller']} WHERE id = %s UNION "
         f"SELECT m.id FROM {t['Caller']} m JOIN family f ON m.merged_into_id = f.id) "
         f"SELECT k.display_name, cs.id, cs.status, cs.triage, cs.guidance, cs.risk_level, "
         f"ep.id, ep.rule, ep.status, n.d7, n.h24 FROM {t['Caller']} k "
