@@ -136,13 +136,13 @@ def repeat_share_by_month(last_month: str, count: int = 12) -> list[dict]:
 
     from engage.detection.models import Episode
     from engage.service.aggregate import ensure_month
-    from engage.service.models import ServiceHour
+    from engage.service.models import ServiceMonth
 
     months = months_back(last_month, count)
     ensure_month(last_month)
     totals = {
         m: (n or 0, (hs or 0.0) / 3600)
-        for m, n, hs in ServiceHour.objects.filter(month__in=months)
+        for m, n, hs in ServiceMonth.objects.filter(month__in=months)
         .values("month")
         .annotate(n=Sum("contacts"), hs=Sum(F("handling_sum")))
         .values_list("month", "n", "hs")

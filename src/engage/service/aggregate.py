@@ -184,7 +184,33 @@ def rebuild_days(first: dt.date, last: dt.date) -> int:
     with transaction.atomic():
         ServiceHour.objects.filter(day__gte=first, day__lte=last).delete()
         _insert(rows)
+        for month in sorted({first.strftime("%Y-%m"), last.strftime("%Y-%m")} | _months_between(first, last)):
+            roll_up_month(month)
     return len(rows)
+
+
+def _months_between(first: dt.date, last: dt.date) -> set[str]:
+    out, day = set(), first.replace(day=1)
+    while day <= last:
+        out.add(day.strftime("%Y-%m"))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def roll_up_month(month: str) -> None:
+    """Recompute ServiceMonth for one month from its ServiceHour rows (one SQL statement)."""
+    from engage.service.models import ServiceMonth
+
+    hour_t, month_t = ServiceHour._meta.db_table, ServiceMonth._meta.db_table
+    cols = "channel, wait_bucket, answered, abandoned"
+    ServiceMonth.objects.filter(month=month).delete()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO {month_t} (month, {cols}, contacts, wait_sum, talk_sum, handling_sum) "
+            f"SELECT month, {cols}, SUM(contacts), SUM(wait_sum), SUM(talk_sum), SUM(handling_sum) FROM {hour_t} "
+            f"WHERE month = %s GROUP BY month, {cols}",
+            [month],
+        )
 
 
 def rebuild_all() -> int:
@@ -194,8 +220,11 @@ def rebuild_all() -> int:
     span = Contact.objects.aggregate(first=Min("arrived_at"), last=Max("arrived_at"))
     from engage.service.models import ServiceWatermark
 
+    from engage.service.models import ServiceMonth
+
     newest = Contact.objects.aggregate(m=Max("id"))["m"] or 0
     ServiceHour.objects.all().delete()
+    ServiceMonth.objects.all().delete()
     ServiceWatermark.objects.update_or_create(pk=1, defaults={"last_contact_id": newest})
     if span["first"] is None:
         return 0
@@ -250,7 +279,9 @@ def month_fingerprint(month: str) -> int:
 def aggregate_fingerprint(month: str) -> int:
     from django.db.models import Sum
 
-    return ServiceHour.objects.filter(month=month).aggregate(n=Sum("contacts"))["n"] or 0
+    from engage.service.models import ServiceMonth
+
+    return ServiceMonth.objects.filter(month=month).aggregate(n=Sum("contacts"))["n"] or 0
 
 
 REBUILD_ALL_ABOVE = 500_000

@@ -122,6 +122,39 @@ def levels_by(first: dt.date, last: dt.date, group: str | None = None) -> dict[s
     return {line: {k: acc.result() for k, acc in sorted(accs[line].items(), key=lambda kv: (kv[0] is None, kv[0]))} for line in LINES}
 
 
+def month_levels(month: str) -> dict[str, dict]:
+    """One read of the month's hourly rows: {line: {"overall", "hour", "dow", "day": {key: Level}}}."""
+    first, last = month_bounds(month)
+    tg = targets()
+    groups = ("overall", "hour", "dow", "day")
+    accs = {line: {g: defaultdict(lambda line=line: _Acc(tg[line]["seconds"])) for g in groups} for line in LINES}
+    rows = ServiceHour.objects.filter(day__gte=first, day__lte=last, channel__in=LINES).values_list(
+        "day", "hour", "dow", "channel", "wait_bucket", "answered", "abandoned", "contacts", "wait_sum", "talk_sum"
+    )
+    for day, hour, dow, channel, bucket, answered, abandoned, n, ws, ts in rows:
+        acc = accs[channel]
+        for group, key in (("overall", None), ("hour", hour), ("dow", dow), ("day", day)):
+            acc[group][key].add(bucket, answered, abandoned, n, ws, ts)
+    return {
+        line: {g: {k: a.result() for k, a in sorted(accs[line][g].items(), key=lambda kv: (kv[0] is None, kv[0]))} for g in groups}
+        for line in LINES
+    }
+
+
+def trend_levels(months: list[str]) -> dict[str, dict[str, Level]]:
+    """{line: {month: Level}} from the monthly roll-up."""
+    from engage.service.models import ServiceMonth
+
+    tg = targets()
+    accs = {line: defaultdict(lambda line=line: _Acc(tg[line]["seconds"])) for line in LINES}
+    rows = ServiceMonth.objects.filter(month__in=months, channel__in=LINES).values_list(
+        "month", "channel", "wait_bucket", "answered", "abandoned", "contacts", "wait_sum", "talk_sum"
+    )
+    for month, channel, bucket, answered, abandoned, n, ws, ts in rows:
+        accs[channel][month].add(bucket, answered, abandoned, n, ws, ts)
+    return {line: {m: accs[line][m].result() for m in sorted(accs[line])} for line in LINES}
+
+
 def months_back(month: str, count: int) -> list[str]:
     year, mon = (int(x) for x in month.split("-"))
     out = []
@@ -135,24 +168,19 @@ def service_report(month: str, trend_months: int = 12) -> dict:
     """Everything the service page and `engage report service` show for one month."""
     months = months_back(month, trend_months)
     ensure_month(month)
-    volumes = monthly_volumes(months[0], month)
-    first, last = month_bounds(month)
-    trend_first = month_bounds(months[0])[0]
+    volumes = monthly_volumes(months[0], month, ensured=True)
     tg = targets()
-    overall = levels_by(first, last)
-    by_hour = levels_by(first, last, "hour")
-    by_dow = levels_by(first, last, "dow")
-    by_day = levels_by(first, last, "day")
-    by_month = levels_by(trend_first, last, "month")
+    levels = month_levels(month)
+    by_month = trend_levels(months)
     return {
         "month": month,
         "targets": tg,
         "lines": {
             line: {
-                "overall": overall[line].get(None, Level()).as_dict(),
-                "by_hour": {h: lv.as_dict() for h, lv in by_hour[line].items()},
-                "by_dow": {DOW_NAMES[d]: lv.as_dict() for d, lv in by_dow[line].items()},
-                "by_day": {d.isoformat(): lv.as_dict() for d, lv in by_day[line].items()},
+                "overall": levels[line]["overall"].get(None, Level()).as_dict(),
+                "by_hour": {h: lv.as_dict() for h, lv in levels[line]["hour"].items()},
+                "by_dow": {DOW_NAMES[d]: lv.as_dict() for d, lv in levels[line]["dow"].items()},
+                "by_day": {d.isoformat(): lv.as_dict() for d, lv in levels[line]["day"].items()},
                 "by_month": {m: lv.as_dict() for m, lv in by_month[line].items()},
             }
             for line in LINES
@@ -161,15 +189,16 @@ def service_report(month: str, trend_months: int = 12) -> dict:
     }
 
 
-def monthly_volumes(first_month: str, last_month: str) -> list[dict]:
+def monthly_volumes(first_month: str, last_month: str, ensured: bool = False) -> list[dict]:
     """Contacts per month and channel, in the shape forces publish (one row per month)."""
+    from engage.service.models import ServiceMonth
+
     wanted = months_back(last_month, len(_month_range(first_month, last_month)))
-    ensure_month(last_month)
-    first, _ = month_bounds(first_month)
-    _, last = month_bounds(last_month)
+    if not ensured:
+        ensure_month(last_month)
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     rows = (
-        ServiceHour.objects.filter(day__gte=first, day__lte=last)
+        ServiceMonth.objects.filter(month__in=wanted)
         .values("month", "channel")
         .annotate(n=Sum("contacts"))
         .values_list("month", "channel", "n")

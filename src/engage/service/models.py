@@ -70,3 +70,18 @@ class ServiceWatermark(models.Model):
 
     last_contact_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class ServiceMonth(models.Model):
+    """ServiceHour rolled up to (month, channel, wait bucket, answered, abandoned): year-long
+    trends and volumes read a few hundred rows. Rebuilt with the hours of its month."""
+
+    month = models.CharField(max_length=7, db_index=True)
+    channel = models.CharField(max_length=16)
+    wait_bucket = models.PositiveSmallIntegerField(null=True)
+    answered = models.BooleanField()
+    abandoned = models.BooleanField()
+    contacts = models.PositiveIntegerField()
+    wait_sum = models.FloatField(default=0)
+    talk_sum = models.FloatField(default=0)
+    handling_sum = models.FloatField(default=0)
