@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from engage.accounts import audit
-from engage.accounts.permissions import can, permission_required
+from engage.accounts.permissions import area_allowed, can, permission_required
 from engage.cases import services
 from engage.cases.models import Case
 from engage.contacts.models import Contact
@@ -65,7 +65,7 @@ def profile(request: HttpRequest, pk: int) -> HttpResponse:
         "subjects": charts.subjects(data.get("subjects")),
         "timeline": contacts[:TIMELINE_LIMIT],
         "contact_total": contacts.count(),
-        "cases": Case.objects.filter(caller=caller).order_by("-opened_at"),
+        "cases": [c for c in Case.objects.filter(caller=caller).order_by("-opened_at") if area_allowed(request.user, [c.area_code])],
         "episodes": caller.episodes.order_by("-created_at")[:20],
         "suggestion": suggestion_for(caller.pk),
         "active_block": services.active_block_for(caller),
