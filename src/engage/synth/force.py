@@ -42,7 +42,9 @@ INCIDENT_SHARE = {CH_999: 0.85, CH_101: 0.45, CH_WEBCHAT: 0.12, CH_ONLINE: 0.9, 
 # Codes that rarely make an incident (silent, abusive, admin calls).
 LOW_INCIDENT_CODES = {codes.CODE_INDEX[c]: p for c, p in
                       (("SILENT_CALL", 0.1), ("ABUSIVE_CALL", 0.3), ("ADMIN", 0.15), ("HOAX", 0.6))}
-HANDLERS = 160
+HANDLERS_PER_SHIFT = 30  # per desk (999, 101) per shift
+HANDLERS = HANDLERS_PER_SHIFT * 6
+WAIT_LOAD_EXPONENT = 0.8  # how strongly an hour's load lengthens its waits
 
 
 def iso(epoch: np.ndarray) -> list[str]:
@@ -190,7 +192,11 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float, sink: _S
         sel = c.ch == ch
         sigma = WAIT_SIGMA[ch]
         mu = np.log(WAIT_MEAN[ch]) - sigma ** 2 / 2
-        queue[sel] = np.rint(rng.lognormal(mu, sigma, int(sel.sum())))
+        # Busier hours wait longer: scale by the hour's load, keeping the mean wait.
+        hour_slot = c.t[sel] // 3600
+        slots, inverse, per_slot = np.unique(hour_slot, return_inverse=True, return_counts=True)
+        load = per_slot[inverse] ** WAIT_LOAD_EXPONENT
+        queue[sel] = np.rint(rng.lognormal(mu, sigma, int(sel.sum())) * load / load.mean())
         talk[sel] = np.rint(rng.lognormal(np.log(TALK_MEDIAN[ch]), TALK_SIGMA, int(sel.sum())))
     short = np.isin(c.code, [codes.CODE_INDEX["SILENT_CALL"], codes.CODE_INDEX["ABUSIVE_CALL"]])
     talk[short] = rng.integers(15, 120, int(short.sum()))
@@ -200,12 +206,19 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float, sink: _S
     talk[abandoned] = 0
     answered = c.t + queue
     ended = answered + talk
-    handler = rng.integers(1, HANDLERS + 1, n)
+    # Handlers work 8-hour shifts (local 06-14, 14-22, 22-06), 999 and 101 on separate desks.
+    local_hour = (c.t - cal.hour_epoch[c.day, 0]) // 3600
+    shift = ((local_hour + 2) // 8) % 3
+    handler = 1 + shift * HANDLERS_PER_SHIFT * 2 + np.where(c.ch == CH_999, 0, HANDLERS_PER_SHIFT) \
+        + rng.integers(0, HANDLERS_PER_SHIFT, n)
 
     # --- incidents ----------------------------------------------------------------------
     p_inc = np.array([INCIDENT_SHARE[int(ch)] for ch in range(6)])[c.ch]
     for code, p in LOW_INCIDENT_CODES.items():
         p_inc = np.where(c.code == code, np.minimum(p_inc, p), p_inc)
+    # A known caller who withholds the number gives name and address: the handler records
+    # an incident, the only place the call says who it was.
+    p_inc = np.where(c.withheld & (kinds != ORDINARY), np.maximum(p_inc, 0.9), p_inc)
     incident = (rng.random(n) < p_inc) & ~abandoned
     # Created a little after the call started (within the 15-minute join tolerance);
     # digital contacts are recorded later (online reports mostly within 24 hours).
@@ -342,7 +355,8 @@ def rows_phone_for_digital(ch: int, u: float, text: str) -> str:
 def _digital_row(cid, ch, started, name, phone_text, people, pid, code, reference, u) -> list[str]:
     channel = {CH_WEBCHAT: "webchat", CH_ONLINE: "online", CH_SOCIAL: "social"}[ch]
     if ch == CH_WEBCHAT:
-        fields = (name if u[0] < 0.75 else "", rows_phone_for_digital(ch, u[2], phone_text),
+        # Repeat callers know the drill and give their name more often than the public.
+        fields = (name if u[0] < (0.75 if people.kind[pid] == ORDINARY else 0.95) else "", rows_phone_for_digital(ch, u[2], phone_text),
                   people.email(pid) if u[3] < 0.45 else "", "")
     elif ch == CH_ONLINE:
         fields = (name, rows_phone_for_digital(ch, u[2], phone_text), people.email(pid) if u[3] < 0.95 else "", "")

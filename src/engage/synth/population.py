@@ -198,7 +198,7 @@ def repeat_callers(rng: np.random.Generator, cal: Calendar, pools: Pools, people
             pid = people.add(f"{fn} {ln}", kind, nums, addrs[0], pcs[k], town)
             people.name_variants[pid] = name_variants(fn, ln, rng)
             people.address_variants[pid] = addrs
-            people.withhold_p[pid] = 0.8 if rng.random() < 0.1 else 0.04
+            people.withhold_p[pid] = 0.7 if rng.random() < 0.06 else 0.03
             if kind == TARGETED:
                 nb = f"{pools.first_names[rng.integers(len(pools.first_names))]} {pools.last_names[rng.integers(len(pools.last_names))]}"
                 nb_house = int(house[k]) + int(rng.choice([-2, -1, 1, 2]))
