@@ -60,8 +60,8 @@ def _import_all(folder: Path, url: str) -> dict:
         per_source[source] = round(time.perf_counter() - t, 1)
         rows += out["read"]
     elapsed = time.perf_counter() - started
-    count = _engage(["shell", "-c", "from engage.contacts.models import Contact; print(Contact.objects.count())"], url)
-    return {"seconds": elapsed, "rows": rows, "contacts": int(count.stdout.strip()), "per_source": per_source}
+    contacts = json.loads(_engage(["summary", "--json"], url).stdout)["contacts"]
+    return {"seconds": elapsed, "rows": rows, "contacts": contacts, "per_source": per_source}
 
 
 def _duckdb(folder: Path) -> tuple[float, int]:
