@@ -229,18 +229,19 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float, sink: _S
         sel = c.ch == ch
         delay[sel] = rng.integers(lo, hi, int(sel.sum()))
     sel = c.ch == CH_ONLINE
-    delay[sel] = np.rint(rng.lognormal(np.log(3 * 3600), 1.2, int(sel.sum())))
+    delay[sel] = np.minimum(np.rint(rng.lognormal(np.log(3 * 3600), 1.2, int(sel.sum()))), 10 * 86_400)
     created = created + delay
     inc_idx = np.nonzero(incident)[0]
     inc_idx = inc_idx[np.argsort(created[inc_idx], kind="stable")]
     inc_number = np.full(n, "", dtype=object)
-    inc_day = np.searchsorted(cal.hour_epoch[:, 0], created[inc_idx], side="right") - 1
+    inc_day = np.searchsorted(cal.midnights, created[inc_idx], side="right") - 1
     seq = np.zeros(len(inc_idx), dtype=np.int64)
     if len(inc_idx):
         # Sequence restarts each local day: INC-20260801-00001.
         boundaries = np.r_[0, np.nonzero(np.diff(inc_day))[0] + 1]
         seq = np.arange(len(inc_idx)) - np.repeat(boundaries, np.diff(np.r_[boundaries, len(inc_idx)]))
-    labels = [d.strftime("%Y%m%d") for d in cal.dates] + [(cal.start + dt.timedelta(days=cal.days)).strftime("%Y%m%d")]
+    # Digital incidents can be recorded days after the window ends (a late online report).
+    labels = {d: (cal.start + dt.timedelta(days=d)).strftime("%Y%m%d") for d in np.unique(inc_day).tolist()}
     day_label = [labels[d] for d in inc_day.tolist()]
     for i, lab, s in zip(inc_idx.tolist(), day_label, seq.tolist()):
         inc_number[i] = f"INC-{lab}-{s + 1:05d}"

@@ -135,7 +135,9 @@ class Calendar:
         self.hour_epoch = np.array(
             [[int(dt.datetime(d.year, d.month, d.day, h, tzinfo=tz).timestamp()) for h in range(24)]
              for d in self.dates], dtype=np.int64)
-        self.end_epoch = int(dt.datetime.combine(start + dt.timedelta(days=days), dt.time(), tz).timestamp())
+        # Local midnights for the window and a fortnight after (late-recorded incidents).
+        self.midnights = np.array([int(dt.datetime.combine(start + dt.timedelta(days=d), dt.time(), tz).timestamp())
+                                   for d in range(days + 15)], dtype=np.int64)
 
     def times(self, rng: np.random.Generator, day: np.ndarray, hour: np.ndarray) -> np.ndarray:
         return self.hour_epoch[day, hour] + rng.integers(0, 3600, len(day))
