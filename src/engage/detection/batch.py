@@ -43,36 +43,40 @@ class RuleResult:
         return out
 
 
-def with_local_periods(contacts: pa.Table, tz: str) -> pa.Table:
-    """Add `day` (local calendar day) and `month` (local calendar month) columns."""
-    ts = contacts.column("ts").to_numpy()
-    days = W.local_days(ts, tz)
-    return contacts.append_column("day", pa.array(days)).append_column("month", pa.array(W.months_of_days(days)))
+def with_local_periods(contacts: pa.Table, tz: str, *, day: bool = True, month: bool = True) -> pa.Table:
+    """Add `day` (local calendar day) and `month` (local calendar month) columns, as needed."""
+    if not (day or month):
+        return contacts
+    days = W.local_days(contacts.column("ts").to_numpy(), tz)
+    if day:
+        contacts = contacts.append_column("day", pa.array(days))
+    if month:
+        contacts = contacts.append_column("month", pa.array(W.months_of_days(days)))
+    return contacts
 
 
-def _counted_sql(rule: Rule) -> tuple[str, list]:
+def _strings(values) -> str:
+    """A SQL list of string literals (quotes doubled): views cannot take parameters."""
+    return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(values)) + ")"
+
+
+def _counted_sql(rule: Rule, columns: set[str]) -> str:
     subj = "caller_id" if rule.subject == "caller" else "place_key"
-    where = [f"{subj} IS NOT NULL", "channel IN (SELECT unnest(?::VARCHAR[]))"]
-    params: list = [list(rule.channels)]
+    where = [f"{subj} IS NOT NULL", f"channel IN {_strings(rule.channels)}"]
     if rule.subject == "location":
         where.append("place_key <> ''")
     if rule.exclude.opening_codes:
-        where.append("upper(coalesce(opening_code, '')) NOT IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(sorted(rule.exclude.opening_codes))
-    numbers = set(rule.exclude.numbers)
+        where.append(f"upper(coalesce(opening_code, '')) NOT IN {_strings(rule.exclude.opening_codes)}")
     if rule.exclude.shared_numbers:
         where.append("coalesce(phone, '') NOT IN (SELECT e164 FROM shared_numbers)")
-    if numbers:
-        where.append("coalesce(phone, '') NOT IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(sorted(numbers))
+    if rule.exclude.numbers:
+        where.append(f"coalesce(phone, '') NOT IN {_strings(rule.exclude.numbers)}")
     if rule.subject == "caller" and rule.exclude.callers:
-        where.append("caller_id NOT IN (SELECT unnest(?::BIGINT[]))")
-        params.append(sorted(rule.exclude.callers))
+        where.append(f"caller_id NOT IN ({', '.join(str(int(c)) for c in sorted(rule.exclude.callers))})")
     if rule.subject == "location" and rule.exclude.places:
-        where.append("place_key NOT IN (SELECT unnest(?::VARCHAR[]))")
-        params.append(sorted(rule.exclude.places))
-    sql = f"SELECT id, {subj} AS subj, ts, day, month FROM contacts WHERE {' AND '.join(where)}"
-    return sql, params
+        where.append(f"place_key NOT IN {_strings(rule.exclude.places)}")
+    periods = ", ".join(p if p in columns else f"NULL::BIGINT AS {p}" for p in ("day", "month"))
+    return f"SELECT id, {subj} AS subj, ts, {periods} FROM contacts WHERE {' AND '.join(where)}"
 
 
 def _count_expr(t: Threshold) -> str:
@@ -112,18 +116,23 @@ def _windows(rule: Rule, crossing: dict[str, np.ndarray], tz: str) -> tuple[np.n
 
 def detect_rule(con: duckdb.DuckDBPyConnection, rule: Rule, tz: str) -> RuleResult:
     """Episodes of one rule over the `contacts` table registered on `con`."""
-    counted_sql, params = _counted_sql(rule)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE counted AS {counted_sql}", params)
-    # Subjects as dense integers so windows can be handled as numpy arrays.
-    con.execute("CREATE OR REPLACE TEMP TABLE subjects AS SELECT subj, (row_number() OVER ())::BIGINT AS subj_no "
-                "FROM (SELECT DISTINCT subj FROM counted)")
+    columns = {c[0] for c in con.execute("DESCRIBE contacts").fetchall()}
+    # A view, not a table: scanning Arrow twice costs less than materialising millions of rows.
+    con.execute(f"CREATE OR REPLACE TEMP VIEW counted AS {_counted_sql(rule, columns)}")
+    # Subjects as integers so windows can be handled as numpy arrays: caller ids are
+    # already; place keys are numbered.
+    if rule.subject == "location":
+        con.execute("CREATE OR REPLACE TEMP TABLE subjects AS SELECT subj, (row_number() OVER ())::BIGINT AS subj_no "
+                    "FROM (SELECT DISTINCT subj FROM counted)")
     counts = ", ".join(f"{_count_expr(t)} AS c{i}" for i, t in enumerate(rule.thresholds))
     crossed = " OR ".join(f"c{i} >= {t.at_least}" for i, t in enumerate(rule.thresholds))
     flags = ", ".join(f"c{i} >= {t.at_least} AS x{i}" for i, t in enumerate(rule.thresholds))
-    crossing = con.execute(
-        f"SELECT s.subj_no, w.ts, w.day, w.month, {flags} FROM (SELECT subj, ts, day, month, {counts} FROM counted) w "
-        f"JOIN subjects s USING (subj) WHERE {crossed}"
-    ).fetchnumpy()
+    inner = f"SELECT subj, ts, day, month, {counts} FROM counted"
+    if rule.subject == "caller":
+        query = f"SELECT subj AS subj_no, ts, day, month, {flags} FROM ({inner}) w WHERE {crossed}"
+    else:
+        query = f"SELECT s.subj_no, w.ts, w.day, w.month, {flags} FROM ({inner}) w JOIN subjects s USING (subj) WHERE {crossed}"
+    crossing = con.execute(query).fetchnumpy()
     crossing = {k: np.asarray(v) for k, v in crossing.items()}
     subj, lo, hi = _windows(rule, crossing, tz)
     con.register("windows", pa.table({"subj_no": pa.array(subj, pa.int64()), "lo": lo, "hi": hi}))
@@ -141,15 +150,17 @@ def detect_rule(con: duckdb.DuckDBPyConnection, rule: Rule, tz: str) -> RuleResu
         FROM g GROUP BY subj_no, grp
     """)
     con.unregister("windows")
-    evidence = con.sql("""
-        SELECT e.no, c.id AS contact_id, c.ts FROM eps e JOIN subjects s USING (subj_no)
-        JOIN counted c ON c.subj = s.subj AND c.ts >= e."start" AND c.ts < e."end"
+    keyed = ("SELECT e.*, e.subj_no AS subj FROM eps e" if rule.subject == "caller"
+             else "SELECT e.*, s.subj FROM eps e JOIN subjects s USING (subj_no)")
+    evidence = con.sql(f"""
+        SELECT e.no, c.id AS contact_id, c.ts FROM ({keyed}) e
+        JOIN counted c ON c.subj = e.subj AND c.ts >= e."start" AND c.ts < e."end"
     """).to_arrow_table()
     con.register("evidence", evidence)
-    episodes = con.sql("""
-        SELECT e.no, s.subj AS key, e."start", e."end", count(*)::BIGINT AS count, min(v.ts) AS first, max(v.ts) AS last
-        FROM eps e JOIN subjects s USING (subj_no) JOIN evidence v USING (no)
-        GROUP BY e.no, s.subj, e."start", e."end" ORDER BY e.no
+    episodes = con.sql(f"""
+        SELECT e.no, e.subj AS key, e."start", e."end", count(*)::BIGINT AS count, min(v.ts) AS first, max(v.ts) AS last
+        FROM ({keyed}) e JOIN evidence v USING (no)
+        GROUP BY e.no, e.subj, e."start", e."end" ORDER BY e.no
     """).to_arrow_table()
     con.unregister("evidence")
     return RuleResult(rule, episodes, evidence.select(["no", "contact_id"]))
@@ -161,7 +172,9 @@ def detect(contacts: pa.Table, rules: list[Rule], tz: str, shared: list[str] | t
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
-    con.register("contacts", with_local_periods(contacts, tz))
+    windows = {t.window for r in rules for t in r.thresholds}
+    con.register("contacts", with_local_periods(contacts, tz, day="calendar_day" in windows,
+                                                month="calendar_month" in windows))
     con.register("shared_numbers", pa.table({"e164": pa.array(list(shared), pa.string())}))
     try:
         return [detect_rule(con, rule, tz) for rule in rules]

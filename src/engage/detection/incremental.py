@@ -3,7 +3,7 @@
 Connected to `contacts_imported` (after identity's receiver, which sets Contact.caller).
 For a contact added to a subject at time t, only windows anchored at that subject's
 contacts in [t, t + span] can change (span: the rule's longest reach), so only those are
-evaluated, from the subject's contacts in [t - 2 span, t + 2 span]. New crossing windows
+evaluated, from the subject's contacts in [t - span, t + 2 span]. New crossing windows
 are merged with the stored episodes they overlap or touch (the same merge as the batch
 path); evidence grows by the contacts in the gaps newly covered. A contact that leaves a
 subject (identity moved it to another caller) makes that subject be recomputed whole.
@@ -112,7 +112,8 @@ def add_to_subject(rule: Rule, key: str, new_rows: list[Row], ctx: Context) -> N
     span = engine.max_span(rule)
     t_min, t_max = min(r.ts for r in new_rows), max(r.ts for r in new_rows)
     new_ids = [r.id for r in new_rows]
-    rows = [Row.of(v) for v in sql.subject_rows(rule.subject, key, rule.channels, t_min - 2 * span,
+    # Anchors lie in [t_min, t_max + span]; their windows reach at most span either way.
+    rows = [Row.of(v) for v in sql.subject_rows(rule.subject, key, rule.channels, t_min - span,
                                                   t_max + 2 * span + 1, new_ids)]
     rows = sorted((r for r in rows if subject_key(rule, r, ctx) == key), key=lambda r: (r.ts, r.id))
     ts = [r.ts for r in rows]

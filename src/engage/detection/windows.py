@@ -123,13 +123,16 @@ def span_us(threshold: Threshold) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def _transitions(tz: str, first_hour: int, last_hour: int) -> tuple[np.ndarray, np.ndarray]:
-    """UTC instants where the zone's offset changes in [first_hour, last_hour], with offsets."""
-    instants, offsets = [first_hour * 3600 * US], [offset_us(first_hour * 3600 * US, tz)]
-    for hour in range(first_hour + 1, last_hour + 2):
-        off = offset_us(hour * 3600 * US, tz)
+def _transitions(tz: str, first_day: int, last_day: int) -> tuple[np.ndarray, np.ndarray]:
+    """UTC instants where the zone's offset changes in [first_day, last_day], with offsets.
+
+    Offsets are sampled once a day and each change is bisected to the second (zones
+    change offset at most once a day)."""
+    instants, offsets = [first_day * DAY_US], [offset_us(first_day * DAY_US, tz)]
+    for day in range(first_day + 1, last_day + 2):
+        off = offset_us(day * DAY_US, tz)
         if off != offsets[-1]:
-            lo, hi = (hour - 1) * 3600, hour * 3600  # bisect to the exact second of change
+            lo, hi = (day - 1) * 86_400, day * 86_400  # seconds: offset at lo is the old one
             while hi - lo > 1:
                 mid = (lo + hi) // 2
                 if offset_us(mid * US, tz) == offsets[-1]:
@@ -145,7 +148,7 @@ def local_days(ts: np.ndarray, tz: str) -> np.ndarray:
     """Vectorised `local_day` for an int64 array of UTC microseconds."""
     if len(ts) == 0:
         return np.zeros(0, dtype=np.int64)
-    first, last = int(ts.min()) // (3600 * US) - 1, int(ts.max()) // (3600 * US) + 1
+    first, last = int(ts.min()) // DAY_US - 1, int(ts.max()) // DAY_US + 1
     instants, offsets = _transitions(tz, first, last)
     off = offsets[np.searchsorted(instants, ts, side="right") - 1]
     return (ts + off) // DAY_US
