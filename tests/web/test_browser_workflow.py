@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from engage.accounts.models import Role
 from engage.cases.models import CallBlock, Case
 from tests.web.factories import PASSWORD, make_world
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from engage import config
@@ -410,8 +410,3 @@ def agenda(kind: str = "daily", on: date | None = None) -> Agenda:
         closed=changes.filter(to_status=Case.Status.CLOSED).count(),
     )
 
-
-def latest_contact_at(caller_id: int):
-    from engage.contacts.models import Contact
-
-    return Contact.objects.filter(caller_id=caller_id).aggregate(m=Max("arrived_at"))["m"]
