@@ -189,6 +189,16 @@ def rebuild_days(first: dt.date, last: dt.date) -> int:
     return len(rows)
 
 
+def rebuild_span(first: dt.date, last: dt.date) -> int:
+    """rebuild_days a month at a time, so memory stays bounded over long spans."""
+    written = 0
+    while first <= last:
+        _, month_end = month_bounds(first.strftime("%Y-%m"))
+        written += rebuild_days(first, min(month_end, last))
+        first = month_end + dt.timedelta(days=1)
+    return written
+
+
 def _months_between(first: dt.date, last: dt.date) -> set[str]:
     out, day = set(), first.replace(day=1)
     while day <= last:
@@ -230,13 +240,7 @@ def rebuild_all() -> int:
         return 0
     tz = force_tz()
     first, last = span["first"].astimezone(tz).date(), span["last"].astimezone(tz).date()
-    written = 0
-    month_start = first.replace(day=1)
-    while month_start <= last:
-        _, month_end = month_bounds(month_start.strftime("%Y-%m"))
-        written += rebuild_days(month_start, month_end)
-        month_start = month_end + dt.timedelta(days=1)
-    return written
+    return rebuild_span(first.replace(day=1), month_bounds(last.strftime("%Y-%m"))[1])
 
 
 def days_of_contacts(contact_ids: list[int]) -> list[dt.date]:
@@ -284,9 +288,6 @@ def aggregate_fingerprint(month: str) -> int:
     return ServiceMonth.objects.filter(month=month).aggregate(n=Sum("contacts"))["n"] or 0
 
 
-REBUILD_ALL_ABOVE = 500_000
-
-
 def catch_up() -> int:
     """Aggregate contacts newer than the watermark (idempotent); returns how many were new."""
     from django.db.models import Max
@@ -297,13 +298,16 @@ def catch_up() -> int:
     newest = Contact.objects.aggregate(m=Max("id"))["m"] or 0
     if newest <= mark.last_contact_id:
         return 0
-    new_ids = list(Contact.objects.filter(id__gt=mark.last_contact_id).values_list("id", flat=True)[: REBUILD_ALL_ABOVE + 1])
-    if len(new_ids) > REBUILD_ALL_ABOVE:
-        rebuild_all()
-    else:
-        refresh_for_contacts(new_ids)
+    from django.db.models import Count, Min
+
+    new = Contact.objects.filter(id__gt=mark.last_contact_id).aggregate(n=Count("id"), a=Min("arrived_at"), b=Max("arrived_at"))
+    if new["n"]:
+        # One rebuild over the new contacts' span of days (with a day's margin): a live feed
+        # adds today's contacts, a deferred import its file's days.
+        tz = force_tz()
+        rebuild_span(new["a"].astimezone(tz).date() - dt.timedelta(days=1), new["b"].astimezone(tz).date() + dt.timedelta(days=1))
     ServiceWatermark.objects.filter(pk=1).update(last_contact_id=newest)
-    return len(new_ids)
+    return new["n"]
 
 
 def ensure_month(month: str) -> bool:

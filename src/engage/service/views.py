@@ -23,6 +23,7 @@ from engage.service.online import recorded_within
 
 REPORT_ROLES = (Role.ANALYST, Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN)
 CALLBACK_ROLES = (Role.HANDLER, Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN)
+PAGE_SIZE = 100  # the worklist shows the most urgent first; the rest wait their turn
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
@@ -97,7 +98,9 @@ def write_volumes_csv(out, rows: list[dict]) -> None:
 @role_required(*CALLBACK_ROLES)
 def callback_list(request: HttpRequest) -> HttpResponse:
     show_closed = request.GET.get("closed") == "1"
-    tasks = list(callbacks.worklist(include_closed=show_closed)[:500])
+    queue = callbacks.worklist(include_closed=show_closed)
+    tasks = list(queue[:PAGE_SIZE])
+    total = queue.count() if len(tasks) == PAGE_SIZE else len(tasks)
     record(request, "view", "callback_worklist", "", "abandoned 999 callbacks")
     month = latest_month()
     return render(
@@ -105,6 +108,7 @@ def callback_list(request: HttpRequest) -> HttpResponse:
         "service/callbacks.html",
         {
             "tasks": tasks,
+            "total": total,
             "show_closed": show_closed,
             "outcomes": [c for c in CallbackTask.Outcome.choices if c[0]],
             "target_minutes": callbacks.callback_target().total_seconds() / 60,
