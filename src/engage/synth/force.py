@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -161,13 +162,70 @@ def _public_daily(cal: Calendar, scale: float, others: list[Segment]) -> dict[in
 
 
 def _render(rng, cal, pools, numbers, people, c: Segment, scale: float, sink: _Sink) -> dict:
-    """Turn the contact table into the four files' rows, plus truth (key, person, malformed)."""
-    n = len(c.t)
+    """Turn the contact table into the four files, each handed to `sink` as it is built."""
     kinds = np.array([people.kind[p] for p in c.pid.tolist()])
-    phone = c.ch <= CH_101
-    is999 = c.ch == CH_999
+    tel = _telephony(rng, cal, c, kinds, scale)
+    inc = _incidents(rng, cal, c, kinds, tel)
+    n = len(c.t)
+    u = rng.random((n, 6))  # per-contact draws for how things are written
+    w = _Written(
+        cli_style=np.where(u[:, 0] < 0.45, 2, np.where(u[:, 0] < 0.9, 1, 0)),
+        typed_style=np.where(u[:, 1] < 0.5, 0, np.where(u[:, 1] < 0.75, 2, 1)),
+        num=np.where(c.num < 0, 0, c.num),
+        withheld_word=np.array(WITHHELD_SPELLINGS, dtype=object)[rng.integers(0, 3, n)],
+        u=u,
+    )
+    outbound = _emit_calls_and_acd(rng, numbers, c, tel, w, sink)
+    written = np.nonzero(inc.incident | (c.ch >= CH_WEBCHAT))[0]
+    names, addresses, postcodes = _as_written(rng, people, c.pid[written].tolist())
+    w.name_of = dict(zip(written.tolist(), names))
+    w.where = dict(zip(written.tolist(), zip(addresses, postcodes)))
+    w.typed = np.array(numbers.render(w.num, w.typed_style), dtype=object)
+    _emit_digital(c, people, inc, w, sink)
+    _emit_cc(rng, pools, c, people, inc, w, sink)
+    return {
+        "abandoned_999": int((tel.abandoned & (c.ch == CH_999)).sum()),
+        "abandoned_101": int((tel.abandoned & (c.ch == CH_101)).sum()),
+        "outbound_calls": outbound,
+        "contacts_by_channel": {CHANNEL_NAMES[ch]: int((c.ch == ch).sum()) for ch in range(6)},
+        "incidents": len(inc.order),
+    }
 
-    # --- telephony: abandonment, waits, talk ------------------------------------------
+
+@dataclass
+class _Telephony:
+    abandoned: np.ndarray
+    queue: np.ndarray
+    talk: np.ndarray
+    answered: np.ndarray
+    ended: np.ndarray
+    handler: np.ndarray  # handler number per contact (1..HANDLERS)
+
+
+@dataclass
+class _Incidents:
+    incident: np.ndarray  # contact made an incident
+    created: np.ndarray   # incident creation time per contact
+    order: np.ndarray     # indices of contacts with an incident, by creation time
+    number: np.ndarray    # incident number per contact ("" if none)
+
+
+@dataclass
+class _Written:
+    cli_style: np.ndarray
+    typed_style: np.ndarray
+    num: np.ndarray
+    withheld_word: np.ndarray
+    u: np.ndarray
+    name_of: dict = field(default_factory=dict)
+    where: dict = field(default_factory=dict)
+    typed: np.ndarray | None = None
+
+
+def _telephony(rng, cal, c: Segment, kinds: np.ndarray, scale: float) -> _Telephony:
+    """Abandonment, queue waits, talk times and handlers of the 999/101 calls."""
+    n = len(c.t)
+    is999 = c.ch == CH_999
     abandoned = np.zeros(n, dtype=bool)
     target = round(MONTHLY_ABANDONED_999 / DAYS_PER_MONTH * cal.days * scale)
     kind_abandon = {NUISANCE: 0.25, VULNERABLE: 0.05, TARGETED: 0.03}
@@ -193,8 +251,7 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float, sink: _S
         sigma = WAIT_SIGMA[ch]
         mu = np.log(WAIT_MEAN[ch]) - sigma ** 2 / 2
         # Busier hours wait longer: scale by the hour's load, keeping the mean wait.
-        hour_slot = c.t[sel] // 3600
-        slots, inverse, per_slot = np.unique(hour_slot, return_inverse=True, return_counts=True)
+        _, inverse, per_slot = np.unique(c.t[sel] // 3600, return_inverse=True, return_counts=True)
         load = per_slot[inverse] ** WAIT_LOAD_EXPONENT
         queue[sel] = np.rint(rng.lognormal(mu, sigma, int(sel.sum())) * load / load.mean())
         talk[sel] = np.rint(rng.lognormal(np.log(TALK_MEDIAN[ch]), TALK_SIGMA, int(sel.sum())))
@@ -205,139 +262,129 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float, sink: _S
     queue[ab] = 1 + np.rint(rng.exponential(np.where(c.ch[ab] == CH_999, 6.0, 45.0))).astype(np.int64)
     talk[abandoned] = 0
     answered = c.t + queue
-    ended = answered + talk
     # Handlers work 8-hour shifts (local 06-14, 14-22, 22-06), 999 and 101 on separate desks.
     local_hour = (c.t - cal.hour_epoch[c.day, 0]) // 3600
     shift = ((local_hour + 2) // 8) % 3
-    handler = 1 + shift * HANDLERS_PER_SHIFT * 2 + np.where(c.ch == CH_999, 0, HANDLERS_PER_SHIFT) \
+    handler = 1 + shift * HANDLERS_PER_SHIFT * 2 + np.where(is999, 0, HANDLERS_PER_SHIFT) \
         + rng.integers(0, HANDLERS_PER_SHIFT, n)
+    return _Telephony(abandoned, queue, talk, answered, answered + talk, handler)
 
-    # --- incidents ----------------------------------------------------------------------
+
+def _incidents(rng, cal, c: Segment, kinds: np.ndarray, tel: _Telephony) -> _Incidents:
+    """Which contacts become C&C incidents, when they are created, and their numbers."""
+    n = len(c.t)
+    phone = c.ch <= CH_101
     p_inc = np.array([INCIDENT_SHARE[int(ch)] for ch in range(6)])[c.ch]
     for code, p in LOW_INCIDENT_CODES.items():
         p_inc = np.where(c.code == code, np.minimum(p_inc, p), p_inc)
     # A known caller who withholds the number gives name and address: the handler records
     # an incident, the only place the call says who it was.
     p_inc = np.where(c.withheld & (kinds != ORDINARY), np.maximum(p_inc, 0.9), p_inc)
-    incident = (rng.random(n) < p_inc) & ~abandoned
+    incident = (rng.random(n) < p_inc) & ~tel.abandoned
     # Created a little after the call started (within the 15-minute join tolerance);
     # digital contacts are recorded later (online reports mostly within 24 hours).
-    created = c.t.copy()
     delay = np.zeros(n, dtype=np.int64)
-    delay[phone] = np.minimum(queue[phone] + rng.integers(20, 600, int(phone.sum())), 890)
+    delay[phone] = np.minimum(tel.queue[phone] + rng.integers(20, 600, int(phone.sum())), 890)
     for ch, lo, hi in ((CH_WEBCHAT, 300, 2400), (CH_SOCIAL, 600, 10800), (CH_OTHER, 300, 1800)):
         sel = c.ch == ch
         delay[sel] = rng.integers(lo, hi, int(sel.sum()))
     sel = c.ch == CH_ONLINE
     delay[sel] = np.minimum(np.rint(rng.lognormal(np.log(3 * 3600), 1.2, int(sel.sum()))), 10 * 86_400)
-    created = created + delay
-    inc_idx = np.nonzero(incident)[0]
-    inc_idx = inc_idx[np.argsort(created[inc_idx], kind="stable")]
-    inc_number = np.full(n, "", dtype=object)
-    inc_day = np.searchsorted(cal.midnights, created[inc_idx], side="right") - 1
-    seq = np.zeros(len(inc_idx), dtype=np.int64)
-    if len(inc_idx):
-        # Sequence restarts each local day: INC-20260801-00001.
-        boundaries = np.r_[0, np.nonzero(np.diff(inc_day))[0] + 1]
-        seq = np.arange(len(inc_idx)) - np.repeat(boundaries, np.diff(np.r_[boundaries, len(inc_idx)]))
-    # Digital incidents can be recorded days after the window ends (a late online report).
-    labels = {d: (cal.start + dt.timedelta(days=d)).strftime("%Y%m%d") for d in np.unique(inc_day).tolist()}
-    day_label = [labels[d] for d in inc_day.tolist()]
-    for i, lab, s in zip(inc_idx.tolist(), day_label, seq.tolist()):
-        inc_number[i] = f"INC-{lab}-{s + 1:05d}"
+    created = c.t + delay
+    order = np.nonzero(incident)[0]
+    order = order[np.argsort(created[order], kind="stable")]
+    # Numbered per local day in creation order: INC-20260801-00001. A late online report
+    # can be recorded after the window ends, on a day of its own.
+    day = np.searchsorted(cal.midnights, created[order], side="right") - 1
+    seq = np.zeros(len(order), dtype=np.int64)
+    if len(order):
+        boundaries = np.r_[0, np.nonzero(np.diff(day))[0] + 1]
+        seq = np.arange(len(order)) - np.repeat(boundaries, np.diff(np.r_[boundaries, len(order)]))
+    labels = {d: (cal.start + dt.timedelta(days=d)).strftime("%Y%m%d") for d in np.unique(day).tolist()}
+    number = np.full(n, "", dtype=object)
+    number[order] = [f"INC-{labels[d]}-{s + 1:05d}" for d, s in zip(day.tolist(), seq.tolist())]
+    return _Incidents(incident, created, order, number)
 
-    # --- who said what: names, numbers, addresses as written ----------------------------
-    u = rng.random((n, 6))
-    cli_style = np.where(u[:, 0] < 0.45, 2, np.where(u[:, 0] < 0.9, 1, 0))
-    typed_style = np.where(u[:, 1] < 0.5, 0, np.where(u[:, 1] < 0.75, 2, 1))
-    num = np.where(c.num < 0, 0, c.num)
-    withheld_word = np.array(WITHHELD_SPELLINGS, dtype=object)[rng.integers(0, 3, n)]
-    handler_ids = np.array([f"H{h:03d}" for h in range(HANDLERS + 1)], dtype=object)[handler]
-    handler_ids[abandoned] = ""
 
-    # --- call recording and ACD: inbound calls, plus outbound callbacks ------------------
-    # Outbound calls (callbacks to abandoned 999 calls, updates to some 101 callers) are in
-    # the call recording only, not the ACD, and are not contacts from the public.
-    ph = np.nonzero(phone)[0]
-    ob = ph[~c.withheld[ph] & ((abandoned[ph] & (c.ch[ph] == CH_999)) | ((c.ch[ph] == CH_101) & (u[ph, 5] < 0.03)))]
+def _emit_calls_and_acd(rng, numbers: Numbers, c: Segment, tel: _Telephony, w: _Written, sink: _Sink) -> int:
+    """Inbound calls in both logs (same call_id), outbound calls in the call recording only.
+
+    Outbound calls (callbacks to abandoned 999 calls, updates to some 101 callers) are not
+    contacts from the public. Returns how many there are.
+    """
+    ph = np.nonzero(c.ch <= CH_101)[0]
+    callback = (tel.abandoned[ph] & (c.ch[ph] == CH_999)) | ((c.ch[ph] == CH_101) & (w.u[ph, 5] < 0.03))
+    ob = ph[~c.withheld[ph] & callback]
     later = np.where(c.ch[ob] == CH_999, rng.integers(60, 900, len(ob)), rng.integers(3600, 172_800, len(ob)))
-    ob_start = ended[ob] + later
+    ob_start = tel.ended[ob] + later
     ob_end = ob_start + rng.integers(20, 180, len(ob))
     src = np.concatenate([ph, ob])
     is_out = np.r_[np.zeros(len(ph), dtype=bool), np.ones(len(ob), dtype=bool)]
     start_all = np.concatenate([c.t[ph], ob_start])
-    end_all = np.concatenate([ended[ph], ob_end])
-    order = np.argsort(start_all, kind="stable")  # inbound first on equal times
+    end_all = np.concatenate([tel.ended[ph], ob_end])
+    order = np.argsort(start_all, kind="stable")  # call ids follow start time; inbound first on ties
     call_ids = np.array([f"{10_000_001 + k}" for k in range(len(src))], dtype=object)
     rank = np.empty(len(src), dtype=np.int64)
     rank[order] = np.arange(len(src))
-    cid_of = call_ids[rank]  # call id of each entry of src
+    in_ids = call_ids[rank[: len(ph)]]
+    handler_names = np.array([f"H{h:03d}" for h in range(HANDLERS + 1)], dtype=object)
     src_o, out_o = src[order], is_out[order]
-    line_o = np.where(out_o, "other", np.array(CHANNEL_NAMES, dtype=object)[c.ch[src_o]])
-    cli_o = np.array(numbers.render(num[src_o], np.where(out_o, 1, cli_style[src_o])), dtype=object)
+    cli_o = np.array(numbers.render(w.num[src_o], np.where(out_o, 1, w.cli_style[src_o])), dtype=object)
     hidden = c.withheld[src_o] & ~out_o
-    cli_o[hidden] = withheld_word[src_o][hidden]
-    hid_o = handler_ids[src_o]
-    hid_o[out_o] = np.array([f"H{h:03d}" for h in range(HANDLERS + 1)], dtype=object)[handler[src_o][out_o]]
+    cli_o[hidden] = w.withheld_word[src_o][hidden]
+    hid_o = handler_names[tel.handler[src_o]]
+    hid_o[tel.abandoned[src_o] & ~out_o] = ""
     sink.emit("calls", _columns(call_ids, iso(start_all[order]), iso(end_all[order]),
-                                np.where(out_o, "out", "in").tolist(), line_o, cli_o, hid_o),
+                                np.where(out_o, "out", "in").tolist(),
+                                np.where(out_o, "other", np.array(CHANNEL_NAMES, dtype=object)[c.ch[src_o]]),
+                                cli_o, hid_o),
               _truth(call_ids, c.pid[src_o]))
-    del line_o, cli_o, hid_o
-    in_ids = cid_of[: len(ph)]
-    ab = abandoned[ph]
-    answered_text = np.array(iso(answered[ph]), dtype=object)
+    del cli_o, hid_o, call_ids
+    ab = tel.abandoned[ph]
+    answered_text = np.array(iso(tel.answered[ph]), dtype=object)
     answered_text[ab] = ""
+    hid = handler_names[tel.handler[ph]]
+    hid[ab] = ""
     sink.emit("acd", _columns(in_ids, np.array(CHANNEL_NAMES, dtype=object)[c.ch[ph]], iso(c.t[ph]),
-                              answered_text, iso(ended[ph]), np.where(ab, "Y", "N").tolist(),
-                              queue[ph].astype(str), talk[ph].astype(str), handler_ids[ph]),
+                              answered_text, iso(tel.ended[ph]), np.where(ab, "Y", "N").tolist(),
+                              tel.queue[ph].astype(str), tel.talk[ph].astype(str), hid),
               _truth(in_ids, c.pid[ph]))
-    del answered_text, call_ids, cid_of
+    return len(ob)
 
-    # --- names, addresses and numbers as people gave them -------------------------------
-    pid_list = c.pid.tolist()
-    written = np.nonzero(incident | (c.ch >= CH_WEBCHAT))[0]
-    names, addresses, postcodes = _as_written(rng, people, c.pid[written].tolist())
-    name_of = dict(zip(written.tolist(), names))
-    typed = np.array(numbers.render(num, typed_style), dtype=object)
 
-    # --- digital contacts ---------------------------------------------------------------
+def _emit_digital(c: Segment, people: People, inc: _Incidents, w: _Written, sink: _Sink) -> None:
     dg = np.nonzero((c.ch >= CH_WEBCHAT) & (c.ch <= CH_SOCIAL))[0]
-    dg_ids = np.array([f"D{k + 1:08d}" for k in range(len(dg))], dtype=object)
-    t_dg = iso(c.t[dg])
-    digital_rows = [
-        _digital_row(cid, int(c.ch[i]), t_dg[k], name_of[i], typed[i], people, pid_list[i], int(c.code[i]),
-                     inc_number[i], u[i])
-        for k, (i, cid) in enumerate(zip(dg.tolist(), dg_ids.tolist()))]
-    sink.emit("digital", digital_rows, _truth(dg_ids, c.pid[dg]))
-    del digital_rows, t_dg
+    ids = np.array([f"D{k + 1:08d}" for k in range(len(dg))], dtype=object)
+    started = iso(c.t[dg])
+    pids = c.pid[dg].tolist()
+    rows = [_digital_row(cid, int(c.ch[i]), started[k], w.name_of[i], w.typed[i], people, pids[k],
+                         int(c.code[i]), inc.number[i], w.u[i])
+            for k, (i, cid) in enumerate(zip(dg.tolist(), ids.tolist()))]
+    sink.emit("digital", rows, _truth(ids, c.pid[dg]))
 
-    # --- C&C incidents ------------------------------------------------------------------
-    where = dict(zip(written.tolist(), zip(addresses, postcodes)))
-    created_iso = iso(created[inc_idx])
-    grades = codes.pick_grades(rng, c.code[inc_idx])
-    closing_u = rng.random(len(inc_idx))
-    cc_rows = []
-    for k, i in enumerate(inc_idx.tolist()):
-        ch, pid, code = int(c.ch[i]), pid_list[i], int(c.code[i])
-        if ch <= CH_101:
-            phone_text = typed[i] if not c.withheld[i] else ("Withheld" if u[i, 2] < 0.5 else ("" if u[i, 2] < 0.8 else typed[i]))
+
+def _emit_cc(rng, pools, c: Segment, people: People, inc: _Incidents, w: _Written, sink: _Sink) -> None:
+    order = inc.order
+    created = iso(inc.created[order])
+    grades = codes.pick_grades(rng, c.code[order])
+    closing_u = rng.random(len(order))
+    rows = []
+    for k, i in enumerate(order.tolist()):
+        ch, pid, code, u = int(c.ch[i]), int(c.pid[i]), int(c.code[i]), w.u[i]
+        if ch <= CH_101 and c.withheld[i]:
+            # The CLI was withheld: the handler notes that, or nothing, or the number given.
+            phone_text = "Withheld" if u[2] < 0.5 else ("" if u[2] < 0.8 else w.typed[i])
+        elif ch <= CH_101:
+            phone_text = w.typed[i]
         elif ch == CH_OTHER:
-            phone_text = typed[i] if u[i, 2] < 0.6 else ""
+            phone_text = w.typed[i] if u[2] < 0.6 else ""
         else:
-            phone_text = rows_phone_for_digital(ch, u[i, 2], typed[i])
-        address, postcode = where[i]
-        cc_rows.append([inc_number[i], created_iso[k], CC_SOURCE[ch], name_of[i], phone_text, address, postcode,
-                        _location(people, pid, u[i, 3]), codes.CODE_NAMES[code], codes.GRADES[grades[k]],
-                        codes.closing_code(code, closing_u[k]), _narrative(pools, people, pid, code, u[i, 4])])
-    sink.emit("cc", cc_rows, _truth(inc_number[inc_idx], c.pid[inc_idx]))
-    stats = {
-        "abandoned_999": int((abandoned & is999).sum()),
-        "abandoned_101": int((abandoned & (c.ch == CH_101)).sum()),
-        "outbound_calls": len(ob),
-        "contacts_by_channel": {CHANNEL_NAMES[ch]: int((c.ch == ch).sum()) for ch in range(6)},
-        "incidents": len(inc_idx),
-    }
-    return stats
+            phone_text = rows_phone_for_digital(ch, u[2], w.typed[i])
+        address, postcode = w.where[i]
+        rows.append([inc.number[i], created[k], CC_SOURCE[ch], w.name_of[i], phone_text, address, postcode,
+                     _location(people, pid, u[3]), codes.CODE_NAMES[code], codes.GRADES[grades[k]],
+                     codes.closing_code(code, closing_u[k]), _narrative(pools, people, pid, code, u[4])])
+    sink.emit("cc", rows, _truth(inc.number[order], c.pid[order]))
 
 
 def _columns(*cols) -> list[list]:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from . import codes, criterion
-from .pools import (LANDMARKS, Numbers, Pools, address_variants, name_variants, postcodes)
+from .pools import LANDMARKS, Pools, address_variants, name_variants, postcodes
 from .profiles import (CH_101, CH_999, CH_ONLINE, CH_OTHER, CH_SOCIAL, CH_WEBCHAT, KIND_HOURLY,
                        hourly_for)
 
