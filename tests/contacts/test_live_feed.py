@@ -40,3 +40,12 @@ def test_unknown_source_is_refused():
 
     with pytest.raises(IngestError, match="unknown source 'fax'"):
         ingest_rows("fax", [])
+
+
+@pytest.mark.django_db
+def test_non_text_values_are_read_as_text():
+    result = ingest_rows("acd", [{"call_id": 77, "line": 999, "arrived_at": "2025-05-01T09:00:00Z", "answered_at": None,
+                                  "queue_seconds": 4.5, "talk_seconds": None}], defer=True)
+    assert (result.imported, result.quarantined) == (1, 0)
+    c = Contact.objects.get()
+    assert (c.channel, c.queue_seconds, c.abandoned) == ("999", 4.5, True)

@@ -80,7 +80,7 @@ def ingest_rows(
     """
     _check_source(source)
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
-    items = ((i, row, None) for i, row in enumerate(rows, start=1))
+    items = ((i, _as_text(row), None) for i, row in enumerate(rows, start=1))
     return _run(source, items, file_name, digest, column_map, defer)
 
 
@@ -102,6 +102,11 @@ def ingest_file(
     items = _read_csv(path, source, column_map, encoding, progress)
     first = next(items)  # reads and checks the header before a run is recorded
     return _run(source, itertools.chain([first], items), str(path.resolve()), digest, column_map, defer)
+
+
+def _as_text(row: dict) -> dict:
+    # Importers validate text, as a CSV file would carry it.
+    return {str(k): "" if v is None else v if isinstance(v, str) else str(v) for k, v in row.items()}
 
 
 def _check_source(source: str) -> None:
