@@ -113,3 +113,21 @@ def test_full_recomputation_keeps_ids_and_review_status():
     assert again.pk == episode.pk and again.status == Episode.Status.REVIEWED
     assert stored_specs() == before
     assert incremental.pending_contact_ids() == []
+
+
+@pytest.mark.django_db
+def test_a_detection_failure_does_not_fail_the_import(monkeypatch, caplog):
+    from engage.contacts.signals import contacts_imported
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(incremental, "process", broken)
+    who = caller("H")
+    ids = [contact(at(0, h), who).pk for h in range(5)]
+    contacts_imported.send(sender=None, contact_ids=ids, source="calls")  # no exception
+    assert "run `engage detect` to retry" in caplog.text
+    monkeypatch.undo()
+    assert set(incremental.pending_contact_ids()) == set(ids)
+    incremental.process(incremental.pending_contact_ids())
+    assert Episode.objects.filter(rule="engage", caller=who).exists()

@@ -12,6 +12,7 @@ Only contacts already evaluated count, so contacts imported but not yet evaluate
 """
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -25,11 +26,21 @@ from engage.detection.places import place_key_of
 from engage.detection.rules import Rule
 from engage.detection.store import Context, Row, absorb, reconcile_subject, subject_contacts, subject_key
 
+log = logging.getLogger(__name__)
+
 
 def on_contacts_imported(sender, contact_ids: list[int] | None = None, **kwargs) -> None:
-    """Receiver of `engage.contacts.signals.contacts_imported`."""
-    if contact_ids:
+    """Receiver of `engage.contacts.signals.contacts_imported`.
+
+    A failure here must not fail the import that sent the signal: detection's own
+    transaction rolls back, the contacts stay unevaluated and `engage detect` retries them.
+    """
+    if not contact_ids:
+        return
+    try:
         process(contact_ids)
+    except Exception:  # noqa: BLE001 - logged, and recoverable by the catch-up
+        log.exception("detection failed for %d imported contacts; run `engage detect` to retry", len(contact_ids))
 
 
 def fill_place_keys(contact_ids: Iterable[int]) -> int:
