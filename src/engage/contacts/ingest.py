@@ -27,7 +27,7 @@ from django.utils import timezone
 from engage import config
 from engage.contacts import store
 from engage.contacts.colmap import ColumnMap, load_map
-from engage.contacts.formats import COLUMNS, KEY, PARSERS, SOURCES, BadRow, Record, SkipRow, TimeParser
+from engage.contacts.formats import COLUMNS, PARSERS, SOURCES, BadRow, Record, SkipRow, TimeParser
 from engage.contacts.joining import CONTACT_FIELDS, build_contact, match_incidents
 from engage.contacts.models import Contact, ImportRun
 from engage.contacts.signals import contacts_imported
