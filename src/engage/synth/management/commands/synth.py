@@ -32,7 +32,7 @@ class Command(BaseCommand):
                             help=f"first day, YYYY-MM-DD (default {DEFAULT_START.isoformat()})")
         parser.add_argument("--scale", type=float, default=1.0,
                             help="multiply volumes and populations (default 1.0 = a mid-sized force, "
-                                 "~172k contacts in 90 days; 5.8 gives ~1 million)")
+                                 "~175k contacts in 90 days; 5.8 gives ~1 million)")
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     def handle(self, *args, **opts) -> None:
