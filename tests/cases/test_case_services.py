@@ -137,3 +137,8 @@ def test_area_from_contacts_when_caller_has_no_postcode(world):
     caller.postcode = ""
     caller.save()
     assert services.area_for_caller(caller) == "HUN"
+
+
+def test_due_review_count_matches_list(world):
+    assert services.due_review_count() == len(services.due_reviews()) == 2
+    assert services.due_review_count(areas=["PET"]) == 1

@@ -335,7 +335,8 @@ def active_block_for(number_or_caller: str | Caller | int, on: date | None = Non
 
 
 def blocks_awaiting_decision() -> QuerySet[CallBlock]:
-    return CallBlock.objects.filter(status=CallBlock.Status.REQUESTED).select_related("case__caller").order_by("requested_at")
+    return (CallBlock.objects.filter(status=CallBlock.Status.REQUESTED)
+            .select_related("case__caller", "requested_by").order_by("requested_at"))
 
 
 def blocks_due_review(on: date | None = None) -> QuerySet[CallBlock]:
@@ -352,13 +353,19 @@ def with_next_review(cases: QuerySet[Case]) -> QuerySet[Case]:
     return cases.annotate(next_review_on=Subquery(latest))
 
 
+def _due(on: date | None, areas: list[str] | None) -> QuerySet[Case]:
+    horizon = (on or today()) + timedelta(days=_cfg("review_due_horizon_days", 7))
+    cases = with_next_review(live_cases(areas))
+    return cases.filter(Q(next_review_on__lte=horizon) | Q(next_review_on__isnull=True))
+
+
 def due_reviews(on: date | None = None, areas: list[str] | None = None) -> list[Case]:
     """Live cases whose THRIVE review is due within the horizon, or that have never had one."""
-    on = on or today()
-    horizon = on + timedelta(days=_cfg("review_due_horizon_days", 7))
-    cases = with_next_review(live_cases(areas))
-    due = cases.filter(Q(next_review_on__lte=horizon) | Q(next_review_on__isnull=True))
-    return sorted(due, key=lambda c: (c.next_review_on or date.min, c.pk))
+    return sorted(_due(on, areas), key=lambda c: (c.next_review_on or date.min, c.pk))
+
+
+def due_review_count(on: date | None = None, areas: list[str] | None = None) -> int:
+    return _due(on, areas).count()
 
 
 def live_cases(areas: list[str] | None = None) -> QuerySet[Case]:

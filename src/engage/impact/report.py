@@ -73,7 +73,17 @@ def monthly_report(month: str) -> dict:
             "limits": LIMITS,
         },
     }
+    # Months before the data begins say nothing: leave them out of the trend tables.
+    data["service"]["volumes"] = _from_first_data(data["service"]["volumes"], lambda r: sum(v for k, v in r.items() if k != "month"))
+    data["impact"]["share_by_month"] = _from_first_data(data["impact"]["share_by_month"], lambda r: r["contacts"])
     return {"data": data, "charts": charts(data)}
+
+
+def _from_first_data(rows: list[dict], size) -> list[dict]:
+    for i, row in enumerate(rows):
+        if size(row):
+            return rows[i:]
+    return rows[-1:]
 
 
 def charts(data: dict) -> dict[str, str]:

@@ -2,9 +2,10 @@
 
 Each line has its own pool of handlers whose size follows an hourly roster (local hour
 of day). Calls arrive at their observed times and hold a handler for their observed
-talk time; a call that was abandoned in the data carries its observed wait as its
-patience (it hangs up if not answered by then), an answered call waits as long as it
-takes. Change the arrivals (drop a share of repeat callers' calls) or the roster and
+talk time, waiting as long as it takes. A call abandoned in the data is abandoned again
+at its observed wait and takes no handler: abandonment on these lines is mostly
+misdials, pocket dials and callers hanging up because someone else has reported the
+same event (DOMAIN.md), not queue length, so it is treated as given. Change the arrivals (drop a share of repeat callers' calls) or the roster and
 the service levels that would follow come out (docs/reports.md, "Demand model").
 """
 from __future__ import annotations
@@ -120,16 +121,11 @@ def simulate(calls: Calls, roster: list[int], threshold: float) -> Result:
 
     def caller(arrival: float, talk: float, patience: float, hour: int):
         yield env.timeout(arrival)
+        if not math.isinf(patience):  # abandoned in the data: abandoned again, no handler taken
+            _tally(result, hour, patience, True, threshold)
+            return
         start = env.now
-        req = pool.get(1)
-        if math.isinf(patience):
-            yield req
-        else:
-            outcome = yield req | env.timeout(patience)
-            if req not in outcome:
-                req.cancel()
-                _tally(result, hour, patience, True, threshold)
-                return
+        yield pool.get(1)
         _tally(result, hour, env.now - start, False, threshold)
         yield env.timeout(talk)
         yield pool.put(1)

@@ -58,7 +58,13 @@ def _known_caller(contact: Contact) -> str | None:
         return f"Known caller: open case #{case.pk} ({triage})"
     days = int(section("service").get("known_caller_episode_days", 90))
     since = contact.arrived_at - dt.timedelta(days=days)
-    episode = Episode.objects.filter(caller_id__in=caller_ids, last_contact_at__gte=since).order_by("-last_contact_at").first()
+    # Episodes known at the time of the call: begun before it, ended within the last N days.
+    episode = (
+        Episode.objects.filter(caller_id__in=caller_ids, first_contact_at__lte=contact.arrived_at, last_contact_at__gte=since)
+        .exclude(status=Episode.Status.DISMISSED)
+        .order_by("-last_contact_at")
+        .first()
+    )
     if episode is not None:
         return f"Known repeat caller: episode {episode.rule} ending {episode.last_contact_at:%d %b}"
     return None

@@ -19,10 +19,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     audit.record(request, "view", "contact_list", "blocks", "call block queue")
     return render(request, "web/blocks.html", {
         "awaiting": services.blocks_awaiting_decision(),
-        "active": services.active_blocks().select_related("case__caller").order_by("review_on"),
+        "active": services.active_blocks().select_related("case__caller", "decided_by").order_by("review_on"),
         "due": {b.pk for b in services.blocks_due_review()},
         "recent": CallBlock.objects.exclude(status__in=[CallBlock.Status.REQUESTED, CallBlock.Status.AUTHORISED])
-        .select_related("case__caller").order_by("-decided_at", "-requested_at")[:30],
+        .select_related("case__caller", "decided_by").order_by("-decided_at", "-requested_at")[:30],
         "can_decide": can(request.user, "block.decide"),
         "decision_form": BlockDecisionForm(),
         "renew_form": BlockRenewForm(),

@@ -18,7 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx.update(
             new_episodes=services.new_episodes().count(),
             live_cases=services.live_cases().count(),
-            due_reviews=len(services.due_reviews()),
+            due_reviews=services.due_review_count(),
             blocks_awaiting=services.blocks_awaiting_decision().count(),
             blocks_due=services.blocks_due_review().count(),
             by_status={s.label: Case.objects.filter(status=s).count() for s in Case.Status},
