@@ -186,7 +186,10 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _load(port: int, schedule: list[tuple[float, str, str]], key: str, connections: int) -> list[tuple[str, float, int]]:
+async def _load(port: int, schedule: list[tuple[float, str, str]], key: str, connections: int, tag: str,
+                grace: float = 15.0) -> list[tuple[str, float, int]]:
+    """Send the schedule open-loop; stop `grace` s after the last send time. A request not
+    answered by then is missing from the results and counted as an error by the caller."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
     results: list[tuple[str, float, int]] = []
@@ -209,7 +212,7 @@ async def _load(port: int, schedule: list[tuple[float, str, str]], key: str, con
                 break
             scheduled, path, kind = item
             request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
-                       f"X-Purpose: benchmark\r\nConnection: keep-alive\r\n\r\n").encode()
+                       f"X-Purpose: {tag}\r\nConnection: keep-alive\r\n\r\n").encode()
             try:
                 if writer is None:
                     reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -224,11 +227,15 @@ async def _load(port: int, schedule: list[tuple[float, str, str]], key: str, con
         if writer is not None:
             writer.close()
 
-    await asyncio.gather(producer(), *(worker() for _ in range(connections)))
-    return results
+    horizon = (schedule[-1][0] if schedule else 0) + 0.3 + grace
+    try:
+        await asyncio.wait_for(asyncio.gather(producer(), *(worker() for _ in range(connections))), timeout=horizon)
+    except asyncio.TimeoutError:
+        pass  # the server fell behind: what was not answered in time counts as an error
+    return list(results)
 
 
-def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path) -> None:
+def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path, tag: str) -> None:
     data = json.loads(numbers_file.read_text())
     rng = random.Random(3)
     formats = [lambda n: n, lambda n: "+44" + n[1:], lambda n: n[:5] + " " + n[5:], lambda n: "0044" + n[1:]]
@@ -242,8 +249,9 @@ def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path) 
     for i in range(int(ping_rate * seconds)):
         schedule.append(((i + 0.5) / ping_rate, "/api/ping", "ping"))
     schedule.sort()
-    results = asyncio.run(_load(port, schedule, data["key"], connections=64))
-    out.write_text(json.dumps(results))
+    results = asyncio.run(_load(port, schedule, data["key"], connections=64, tag=tag))
+    scheduled = {"flags": sum(1 for r in schedule if r[2] == "flags"), "ping": sum(1 for r in schedule if r[2] == "ping")}
+    out.write_text(json.dumps({"scheduled": scheduled, "results": results}))
 
 
 # ---------------------------------------------------------------- orchestration (main)
@@ -296,11 +304,12 @@ def _percentile(sorted_values: list[float], p: float) -> float:
     return sorted_values[k]
 
 
-def _summary(results: list, kind: str, seconds: float) -> dict:
-    rows = [r for r in results if r[0] == kind]
+def _summary(load: dict, kind: str, seconds: float) -> dict:
+    rows = [r for r in load["results"] if r[0] == kind]
     ok = sorted(r[1] * 1000 for r in rows if r[2] == 200)
+    sent = load["scheduled"][kind]
     return {
-        "requests": len(rows), "errors": sum(1 for r in rows if r[2] != 200), "rate": len(rows) / seconds,
+        "requests": sent, "errors": sent - len(ok), "unanswered": sent - len(rows), "rate": sent / seconds,
         "p50": _percentile(ok, 50), "p99": _percentile(ok, 99), "p999": _percentile(ok, 99.9),
         "max": ok[-1] if ok else float("nan"), "mean": statistics.fmean(ok) if ok else float("nan"),
     }
@@ -311,21 +320,26 @@ def _child(mode: str, env: dict, *args: str) -> subprocess.Popen:
 
 
 def run(quick: bool = False, seconds: float | None = None, rate: float = 500, workers: int = 2, threads: int = 4,
-        callers: int | None = None, contacts: int | None = None, concurrent_import: bool = True) -> dict:
+        callers: int | None = None, contacts: int | None = None, concurrent_import: bool = True,
+        reuse: bool = False) -> dict:
     seconds = seconds or (5 if quick else 60)
     callers = callers or (3000 if quick else 12000)
     contacts = contacts or (30000 if quick else 250000)
     work = ROOT / "var" / "bench-flags"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
+    numbers = work / "numbers.json"
+    same = reuse and numbers.exists() and json.loads(numbers.read_text()).get("callers") == callers
+    if not same:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{work / 'engage.sqlite3'}", DJANGO_SETTINGS_MODULE="engage.settings",
                ENGAGE_VAR=str(work), PYTHONPATH=str(ROOT))
     env.pop("ENGAGE_DEBUG", None)
     t = time.perf_counter()
-    subprocess.run([PY, "-m", "engage.cli", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
-    numbers = work / "numbers.json"
-    subprocess.run([PY, "-m", "bench.bench_flags", "populate", str(numbers), str(callers), str(contacts)],
-                   env=env, check=True, cwd=ROOT)
+    if not same:
+        subprocess.run([PY, "-m", "engage.cli", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
+        subprocess.run([PY, "-m", "bench.bench_flags", "populate", str(numbers), str(callers), str(contacts)],
+                       env=env, check=True, cwd=ROOT)
+    tag = f"benchmark {int(time.time())}"
     info = json.loads(numbers.read_text())
     print(f"force: {info['callers']} callers, {info['contacts']} contacts, {len(info['flagged'])} flagged callers "
           f"(set up in {time.perf_counter() - t:.0f} s)", flush=True)
@@ -335,7 +349,7 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
                 "-k", "gthread", "-w", str(workers), "--threads", str(threads), "--keep-alive", "75",
                 "--log-level", "warning", "--graceful-timeout", "10", "--preload"]
     server = subprocess.Popen(gunicorn, env=env, cwd=ROOT)
-    importer = None
+    importer = loader = None
     try:
         _wait_for(port)
         _warm_up(port, info)
@@ -343,10 +357,12 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
             importer = _child("import-loop", env, str(seconds + 2), str(work / "import.json"))
             time.sleep(1.0)  # the import is under way before the first measured request
         load_before = os.getloadavg()[0]
-        loader = _child("load", env, str(port), str(numbers), str(rate), str(seconds), str(work / "load.json"))
-        loader.wait(timeout=seconds + 120)
+        loader = _child("load", env, str(port), str(numbers), str(rate), str(seconds), str(work / "load.json"), tag)
+        loader.wait(timeout=seconds + 120)  # the generator stops itself 15 s after its last send
         load_after = os.getloadavg()[0]
     finally:
+        if loader is not None and loader.poll() is None:
+            loader.kill()
         server.send_signal(signal.SIGTERM)  # graceful: workers flush their audit buffers at exit
         server.wait(timeout=30)
         if importer is not None:
@@ -355,7 +371,7 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
     imported = json.loads((work / "import.json").read_text()) if concurrent_import else None
     audited = subprocess.run(
         [PY, "-c", "import django; django.setup(); from engage.accounts.models import AuditEvent as A; "
-                   "print(A.objects.filter(api_key__name='bench', action='lookup', purpose__startswith='benchmark').count())"],
+                   f"print(A.objects.filter(api_key__name='bench', action='lookup', purpose__startswith={tag!r}).count())"],
         env=env, capture_output=True, text=True, check=True, cwd=ROOT,
     ).stdout.strip()
     return {"seconds": seconds, "rate": rate, "workers": workers, "threads": threads, "flags": _summary(results, "flags", seconds),
@@ -377,6 +393,8 @@ def report(r: dict) -> None:
     for name, s in (("GET /api/flags/{n}", f), ("GET /api/ping", p)):
         print(f"{name:<22}{s['requests']:>9}{s['errors']:>8}{s['p50']:>9.2f}{s['p99']:>9.2f}{s['p999']:>10.2f}{s['max']:>9.1f}")
     print(f"ratio flags/ping: p50 {f['p50'] / p['p50']:.2f}x, p99 {f['p99'] / p['p99']:.2f}x")
+    if f["unanswered"] or p["unanswered"]:
+        print(f"not answered within 15 s of the last send (counted as errors): flags {f['unanswered']}, ping {p['unanswered']}")
     ok = f["requests"] - f["errors"]
     print(f"audit rows for the run's flag lookups: {r['audited']} of {ok} successful lookups")
     verdict = f["p99"] <= 10 and f["errors"] == 0 and r["audited"] >= ok
@@ -391,10 +409,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-import", action="store_true", help="no concurrent import (to see its effect)")
+    parser.add_argument("--reuse", action="store_true", help="keep the populated database of the last run of this size")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv if argv is not None else [a for a in sys.argv[1:] if a.startswith("--")])
     result = run(quick=args.quick, seconds=args.seconds, rate=args.rate, workers=args.workers, threads=args.threads,
-                 concurrent_import=not args.no_import)
+                 concurrent_import=not args.no_import, reuse=args.reuse)
     print(json.dumps(result, indent=2)) if args.json else report(result)
 
 
@@ -405,6 +424,6 @@ if __name__ == "__main__":
     elif mode == "import-loop":
         import_loop(float(sys.argv[2]), Path(sys.argv[3]))
     elif mode == "load":
-        load(int(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), Path(sys.argv[6]))
+        load(int(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), Path(sys.argv[6]), sys.argv[7])
     else:
         main(sys.argv[1:])
