@@ -40,3 +40,18 @@ def test_start_date_moves_the_window(tmp_path):
     # 31 March (the clocks go forward on the 29th).
     assert min(valid) >= dt.datetime(2026, 3, 28, tzinfo=dt.timezone.utc)
     assert max(valid) < dt.datetime(2026, 3, 30, 23, tzinfo=dt.timezone.utc)
+
+
+def test_same_files_across_processes_with_different_hash_seeds(tmp_path):
+    """No set or dict ordering leaks into the files: two processes, two hash seeds."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    engage = str(Path(sys.executable).with_name("engage"))
+    for name, hash_seed in (("p1", "1"), ("p2", "2")):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([engage, "synth", "--days", "2", "--scale", "0.3", "--seed", "5", "--out",
+                        str(tmp_path / name), "--json"], check=True, env=env, capture_output=True)
+    assert _bytes(tmp_path / "p1") == _bytes(tmp_path / "p2")
