@@ -256,6 +256,18 @@ def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path, 
 
 # ---------------------------------------------------------------- orchestration (main)
 
+def wsgi_with_conn_max_age():
+    """gunicorn app factory for `--conn-max-age N`: Engage's WSGI app with persistent database
+    connections (settings.py sets CONN_MAX_AGE = 0 for SQLite: each request then opens a
+    connection and runs its PRAGMAs, about 2 ms of CPU here, more than the lookup itself)."""
+    from django.conf import settings
+
+    from engage.wsgi import application
+
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["ENGAGE_BENCH_CONN_MAX_AGE"])
+    return application
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -273,6 +285,20 @@ def _wait_for(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not come up")
+
+
+def _server_cpu(pid: int) -> float:
+    """CPU seconds used so far by gunicorn's workers (contention-independent cost)."""
+    import psutil
+
+    total = 0.0
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            t = child.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
 
 
 def _warm_up(port: int, info: dict, seconds: float = 3.0) -> None:
@@ -321,7 +347,7 @@ def _child(mode: str, env: dict, *args: str) -> subprocess.Popen:
 
 def run(quick: bool = False, seconds: float | None = None, rate: float = 500, workers: int = 2, threads: int = 4,
         callers: int | None = None, contacts: int | None = None, concurrent_import: bool = True,
-        reuse: bool = False) -> dict:
+        reuse: bool = False, conn_max_age: int | None = None) -> dict:
     seconds = seconds or (5 if quick else 60)
     callers = callers or (3000 if quick else 12000)
     contacts = contacts or (30000 if quick else 250000)
@@ -345,7 +371,11 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
           f"(set up in {time.perf_counter() - t:.0f} s)", flush=True)
 
     port = _free_port()
-    gunicorn = [str(Path(PY).with_name("gunicorn")), "engage.wsgi:application", "-b", f"127.0.0.1:{port}",
+    app = "engage.wsgi:application"
+    if conn_max_age is not None:
+        app = "bench.bench_flags:wsgi_with_conn_max_age()"
+        env["ENGAGE_BENCH_CONN_MAX_AGE"] = str(conn_max_age)
+    gunicorn = [str(Path(PY).with_name("gunicorn")), app, "-b", f"127.0.0.1:{port}",
                 "-k", "gthread", "-w", str(workers), "--threads", str(threads), "--keep-alive", "75",
                 "--log-level", "warning", "--graceful-timeout", "10", "--preload"]
     server = subprocess.Popen(gunicorn, env=env, cwd=ROOT)
@@ -357,9 +387,11 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
             importer = _child("import-loop", env, str(seconds + 2), str(work / "import.json"))
             time.sleep(1.0)  # the import is under way before the first measured request
         load_before = os.getloadavg()[0]
+        cpu_before = _server_cpu(server.pid)
         loader = _child("load", env, str(port), str(numbers), str(rate), str(seconds), str(work / "load.json"), tag)
         loader.wait(timeout=seconds + 120)  # the generator stops itself 15 s after its last send
         load_after = os.getloadavg()[0]
+        cpu_after = _server_cpu(server.pid)
     finally:
         if loader is not None and loader.poll() is None:
             loader.kill()
@@ -377,12 +409,12 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
     return {"seconds": seconds, "rate": rate, "workers": workers, "threads": threads, "flags": _summary(results, "flags", seconds),
             "ping": _summary(results, "ping", seconds), "import": imported, "audited": int(audited),
             "force": {k: v if isinstance(v, int) else len(v) for k, v in info.items() if k != "key"},
-            "loadavg": [load_before, load_after], "cpus": os.cpu_count()}
+            "loadavg": [load_before, load_after], "cpus": os.cpu_count(), "app": app, "server_cpu_seconds": cpu_after - cpu_before}
 
 
 def report(r: dict) -> None:
     f, p = r["flags"], r["ping"]
-    print(f"gunicorn gthread {r['workers']} workers x {r['threads']} threads; open-loop {r['rate']:.0f} req/s flags "
+    print(f"gunicorn {r['app']} gthread {r['workers']} workers x {r['threads']} threads; open-loop {r['rate']:.0f} req/s flags "
           f"+ {r['rate'] / 10:.0f} req/s ping for {r['seconds']:.0f} s on 127.0.0.1")
     if r["import"]:
         i = r["import"]
@@ -393,6 +425,11 @@ def report(r: dict) -> None:
     for name, s in (("GET /api/flags/{n}", f), ("GET /api/ping", p)):
         print(f"{name:<22}{s['requests']:>9}{s['errors']:>8}{s['p50']:>9.2f}{s['p99']:>9.2f}{s['p999']:>10.2f}{s['max']:>9.1f}")
     print(f"ratio flags/ping: p50 {f['p50'] / p['p50']:.2f}x, p99 {f['p99'] / p['p99']:.2f}x")
+    answered = f["requests"] - f["unanswered"] + p["requests"] - p["unanswered"]
+    if answered:
+        per = r["server_cpu_seconds"] * 1000 / answered
+        print(f"server CPU: {r['server_cpu_seconds']:.1f} s for {answered} answered requests = {per:.2f} ms per request "
+              f"(capacity about {r['cpus'] * 1000 / per:.0f} req/s on {r['cpus']} idle CPUs, before the import's share)")
     if f["unanswered"] or p["unanswered"]:
         print(f"not answered within 15 s of the last send (counted as errors): flags {f['unanswered']}, ping {p['unanswered']}")
     ok = f["requests"] - f["errors"]
@@ -409,11 +446,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-import", action="store_true", help="no concurrent import (to see its effect)")
+    parser.add_argument("--conn-max-age", type=int, metavar="S",
+                        help="serve with persistent DB connections (settings.py uses 0 for SQLite)")
     parser.add_argument("--reuse", action="store_true", help="keep the populated database of the last run of this size")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv if argv is not None else [a for a in sys.argv[1:] if a.startswith("--")])
     result = run(quick=args.quick, seconds=args.seconds, rate=args.rate, workers=args.workers, threads=args.threads,
-                 concurrent_import=not args.no_import, reuse=args.reuse)
+                 concurrent_import=not args.no_import, reuse=args.reuse, conn_max_age=args.conn_max_age)
     print(json.dumps(result, indent=2)) if args.json else report(result)
 
 
