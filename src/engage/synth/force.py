@@ -402,10 +402,12 @@ def rows_phone_for_digital(ch: int, u: float, text: str) -> str:
 
 def _digital_row(cid, ch, started, name, phone_text, people, pid, code, reference, u) -> list[str]:
     channel = {CH_WEBCHAT: "webchat", CH_ONLINE: "online", CH_SOCIAL: "social"}[ch]
+    # Repeat callers know the drill: they give their name and details more often.
+    known = people.kind[pid] != ORDINARY
     if ch == CH_WEBCHAT:
-        # Repeat callers know the drill and give their name more often than the public.
-        fields = (name if u[0] < (0.75 if people.kind[pid] == ORDINARY else 0.95) else "", rows_phone_for_digital(ch, u[2], phone_text),
-                  people.email(pid) if u[3] < 0.45 else "", "")
+        fields = (name if u[0] < (0.95 if known else 0.75) else "",
+                  phone_text if u[2] < (0.5 if known else 0.3) else "",
+                  people.email(pid) if u[3] < (0.7 if known else 0.45) else "", "")
     elif ch == CH_ONLINE:
         fields = (name, rows_phone_for_digital(ch, u[2], phone_text), people.email(pid) if u[3] < 0.95 else "", "")
     else:
