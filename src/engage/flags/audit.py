@@ -127,7 +127,8 @@ def record_lookup(
     if not buffered:
         audit.record(request, "lookup", "flag", object_id[:64], purpose, api_key=api_key)
         return
-    user = getattr(request, "user", None) if request is not None else None
+    # A machine client has no user: don't make the auth middleware look one up.
+    user = getattr(request, "user", None) if request is not None and api_key is None else None
     BUFFER.add((
         timezone.now(),
         user.pk if user is not None and user.is_authenticated else None,
@@ -137,5 +138,11 @@ def record_lookup(
         object_id[:64],
         purpose[:300],
         request.get_full_path()[:500] if request is not None else "",
-        request.META.get("REMOTE_ADDR") if request is not None else None,
+        _client_ip(request) if request is not None else None,
     ))
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    """The same address accounts.audit.record would store (trusted-proxy aware)."""
+    client_ip = getattr(audit, "client_ip", None)
+    return client_ip(request) if client_ip else request.META.get("REMOTE_ADDR")
