@@ -422,23 +422,25 @@ def _as_written(rng, people: People, pid_list: list[int]):
     """Name, address and postcode as a handler wrote them on each contact."""
     names, addresses, postcodes = [], [], []
     v = rng.random((len(pid_list), 3))
-    for i, pid in enumerate(pid_list):
-        variants = people.name_variants.get(pid)
+    name, address, postcode = people.name, people.address, people.postcode
+    name_variants, address_variants = people.name_variants, people.address_variants
+    for pid, v0, v1, v2 in zip(pid_list, *v.T.tolist()):
+        variants = name_variants.get(pid)
         if variants is None:  # the public: written as given, sometimes not at all
-            names.append(people.name[pid] if v[i, 0] > 0.03 else "")
-            addresses.append(people.address[pid] if v[i, 1] > 0.05 else "")
-            pc = people.postcode[pid] if v[i, 2] > 0.1 else ""
-        else:
-            names.append(variants[0] if v[i, 0] < 0.6 else variants[int(v[i, 0] * 1000) % len(variants)])
-            avars = people.address_variants[pid]
-            addresses.append(avars[0] if v[i, 1] < 0.55 else avars[int(v[i, 1] * 1000) % len(avars)])
-            pc = people.postcode[pid]
-            if v[i, 2] < 0.15:
-                pc = ""
-            elif v[i, 2] < 0.25:
-                pc = pc.replace(" ", "")
-            elif v[i, 2] < 0.3:
-                pc = pc.lower()
+            names.append(name[pid] if v0 > 0.03 else "")
+            addresses.append(address[pid] if v1 > 0.05 else "")
+            postcodes.append(postcode[pid] if v2 > 0.1 else "")
+            continue
+        names.append(variants[0] if v0 < 0.6 else variants[int(v0 * 1000) % len(variants)])
+        avars = address_variants[pid]
+        addresses.append(avars[0] if v1 < 0.55 else avars[int(v1 * 1000) % len(avars)])
+        pc = postcode[pid]
+        if v2 < 0.15:
+            pc = ""
+        elif v2 < 0.25:
+            pc = pc.replace(" ", "")
+        elif v2 < 0.3:
+            pc = pc.lower()
         postcodes.append(pc)
     return names, addresses, postcodes
 

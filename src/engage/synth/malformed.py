@@ -37,7 +37,7 @@ def inject(rng: np.random.Generator, name: str, rows: list[list], truth: list[li
     used: set[int] = set()
 
     def pick(candidates: np.ndarray, k: int) -> list[int]:
-        candidates = np.array([c for c in candidates.tolist() if c not in used], dtype=np.int64)
+        candidates = np.setdiff1d(candidates, np.fromiter(used, dtype=np.int64, count=len(used)))
         chosen = rng.choice(candidates, size=min(k, len(candidates)), replace=False).tolist() if len(candidates) else []
         used.update(chosen)
         return sorted(chosen)
