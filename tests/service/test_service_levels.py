@@ -163,3 +163,20 @@ def test_online_reports_recorded_within_24_hours():
     assert (got["reports"], got["recorded_within"], got["recorded_late"], got["not_recorded"]) == (4, 2, 1, 1)
     assert got["incident_without_report_row"] == 1
     assert got["share"] == 0.5
+
+
+def test_import_marks_days_and_report_rebuilds_them():
+    from engage.contacts.signals import contacts_imported
+    from engage.service.models import ServiceDirtyDay
+
+    a = call(at("2025-03-03 12:00"), wait=2)
+    contacts_imported.send(sender=None, contact_ids=[a.id], source="acd")
+    assert ServiceDirtyDay.objects.count() == 3  # the day and one either side
+    assert service_report("2025-03", trend_months=1)["lines"]["999"]["overall"]["offered"] == 1
+    assert ServiceDirtyDay.objects.count() == 0
+    # A changed contact (a later ACD row joined it): marked again, rebuilt, counted once.
+    a.queue_seconds, a.abandoned, a.answered_at = 40.0, True, None
+    a.save()
+    contacts_imported.send(sender=None, contact_ids=[a.id], source="acd")
+    overall = service_report("2025-03", trend_months=1)["lines"]["999"]["overall"]
+    assert (overall["offered"], overall["abandoned"]) == (1, 1)

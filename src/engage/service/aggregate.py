@@ -258,14 +258,38 @@ def days_of_contacts(contact_ids: list[int]) -> list[dt.date]:
     return sorted(days)
 
 
-def refresh_for_contacts(contact_ids: list[int]) -> int:
-    """Rebuild the days touched by these contacts, as contiguous runs of days."""
+def mark_dirty(contact_ids: list[int]) -> int:
+    """Note the days these contacts fall on (import time: cheap); returns days marked."""
+    from engage.service.models import ServiceDirtyDay
+
     days = days_of_contacts(contact_ids)
+    ServiceDirtyDay.objects.bulk_create([ServiceDirtyDay(day=d) for d in days], ignore_conflicts=True)
+    return len(days)
+
+
+def rebuild_dirty() -> set[dt.date]:
+    """Rebuild every day marked dirty, as contiguous runs; returns the days rebuilt."""
+    from engage.service.models import ServiceDirtyDay
+
+    days = sorted(ServiceDirtyDay.objects.values_list("day", flat=True))
+    if not days:
+        return set()
+    _rebuild_runs(days)
+    ServiceDirtyDay.objects.filter(day__in=days).delete()
+    return set(days)
+
+
+def refresh_for_contacts(contact_ids: list[int]) -> int:
+    """Rebuild the days touched by these contacts now, as contiguous runs of days."""
+    return _rebuild_runs(days_of_contacts(contact_ids))
+
+
+def _rebuild_runs(days: list[dt.date]) -> int:
     written = 0
     run_start = prev = None
     for day in days + [None]:
         if run_start is not None and (day is None or day - prev > dt.timedelta(days=1)):
-            written += rebuild_days(run_start, prev)
+            written += rebuild_span(run_start, prev)
             run_start = None
         if day is not None and run_start is None:
             run_start = day
@@ -288,7 +312,7 @@ def aggregate_fingerprint(month: str) -> int:
     return ServiceMonth.objects.filter(month=month).aggregate(n=Sum("contacts"))["n"] or 0
 
 
-def catch_up() -> int:
+def catch_up(done: set[dt.date] = frozenset()) -> int:
     """Aggregate contacts newer than the watermark (idempotent); returns how many were new."""
     from django.db.models import Max
 
@@ -305,7 +329,13 @@ def catch_up() -> int:
         # One rebuild over the new contacts' span of days (with a day's margin): a live feed
         # adds today's contacts, a deferred import its file's days.
         tz = force_tz()
-        rebuild_span(new["a"].astimezone(tz).date() - dt.timedelta(days=1), new["b"].astimezone(tz).date() + dt.timedelta(days=1))
+        first = new["a"].astimezone(tz).date() - dt.timedelta(days=1)
+        last = new["b"].astimezone(tz).date() + dt.timedelta(days=1)
+        if not done:
+            rebuild_span(first, last)
+        else:  # days the import already marked (and were just rebuilt) need no second pass
+            span = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+            _rebuild_runs([d for d in span if d not in done])
     ServiceWatermark.objects.filter(pk=1).update(last_contact_id=newest)
     return new["n"]
 
@@ -313,11 +343,12 @@ def catch_up() -> int:
 def ensure_month(month: str) -> bool:
     """Bring the aggregate up to date for a month before reporting it.
 
-    New contacts (beyond the watermark) are aggregated; then the month's contact count
+    Days marked dirty by imports are rebuilt; new contacts beyond the watermark (imports
+    that sent no signal) are aggregated; then the month's contact count
     is checked against the aggregate (an index-only count) and the month rebuilt if they
     differ. Returns True if it had to rebuild the month.
     """
-    catch_up()
+    catch_up(rebuild_dirty())
     if month_fingerprint(month) == aggregate_fingerprint(month):
         return False
     rebuild_days(*month_bounds(month))

@@ -85,3 +85,10 @@ class ServiceMonth(models.Model):
     wait_sum = models.FloatField(default=0)
     talk_sum = models.FloatField(default=0)
     handling_sum = models.FloatField(default=0)
+
+
+class ServiceDirtyDay(models.Model):
+    """A local day whose contacts changed since the aggregate was built (marked on import,
+    rebuilt before the next report): imports stay fast, reports stay correct."""
+
+    day = models.DateField(unique=True)

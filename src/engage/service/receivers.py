@@ -8,11 +8,11 @@ from engage.contacts.signals import contacts_imported
 
 @receiver(contacts_imported, dispatch_uid="service.on_contacts_imported")
 def on_contacts_imported(sender, contact_ids=None, source=None, **kwargs) -> None:
-    from engage.service.aggregate import refresh_for_contacts
+    from engage.service.aggregate import mark_dirty
     from engage.service.callbacks import create_tasks
 
     ids = list(contact_ids or [])
     if not ids:
         return
-    refresh_for_contacts(ids)
+    mark_dirty(ids)  # the aggregate is rebuilt for these days before the next report
     create_tasks(ids)
