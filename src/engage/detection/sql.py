@@ -31,12 +31,24 @@ class Stored(NamedTuple):
 
 
 def us(value) -> int:
-    """A datetime from the database (naive UTC on SQLite, aware on PostgreSQL) in us."""
+    """A time from the database in us: SQLite's text (naive UTC, read raw because Django's
+    converter is the slowest part of a query), or a datetime (aware on PostgreSQL)."""
     if isinstance(value, str):
-        value = parse_datetime(value)
+        try:
+            return (dt.datetime.fromisoformat(value) - _NAIVE_EPOCH) // _ONE_US
+        except ValueError:
+            value = parse_datetime(value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        return (value - _NAIVE_EPOCH) // _ONE_US
     return W.to_us(value)
+
+
+_ONE_US = dt.timedelta(microseconds=1)
+
+
+def arrived() -> str:
+    """`c.arrived_at`, as raw text on SQLite (see `us`)."""
+    return "c.arrived_at || ''" if connection.vendor == "sqlite" else "c.arrived_at"
 
 
 def param(ts: int):
@@ -65,7 +77,7 @@ def contacts_with_state(ids: list[int]) -> list[tuple]:
     """(id, caller_id, place_key, channel, arrived_at, phone, code, location, address,
     evaluated?, evaluated caller_id, evaluated place_key) for these contacts."""
     return fetch(
-        f"SELECT c.id, c.caller_id, c.place_key, c.channel, c.arrived_at, c.phone_e164, c.opening_code, "
+        f"SELECT c.id, c.caller_id, c.place_key, c.channel, {arrived()}, c.phone_e164, c.opening_code, "
         f"c.location, c.address, s.contact_id, s.caller_id, s.place_key "
         f"FROM {CONTACTS} c LEFT JOIN {STATES} s ON s.contact_id = c.id WHERE c.id IN ({marks(len(ids))})", ids)
 
@@ -81,7 +93,7 @@ def subject_rows(subject: str, key: str, channels: tuple[str, ...], lo: int, hi:
         seen = f"({seen} OR c.id IN ({marks(len(extra_ids))}))"
         params += extra_ids
     return fetch(
-        f"SELECT c.id, c.caller_id, c.place_key, c.channel, c.arrived_at, c.phone_e164, c.opening_code "
+        f"SELECT c.id, c.caller_id, c.place_key, c.channel, {arrived()}, c.phone_e164, c.opening_code "
         f"FROM {CONTACTS} c LEFT JOIN {STATES} s ON s.contact_id = c.id "
         f"WHERE c.{column} = %s AND c.arrived_at >= %s AND c.arrived_at < %s "
         f"AND c.channel IN ({marks(len(channels))}) AND {seen}", params)
