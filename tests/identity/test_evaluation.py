@@ -32,13 +32,18 @@ def test_linkage_quality_from_truth_csv(tmp_path):
     lines = ["source,source_key,person_id,person_kind"]
     # Person P1 (vulnerable) made C0, C1, C2; P2 (ordinary) made C3, C4. C2 is wrongly on y.
     lines += [f"cc,C{i},{p},{k}" for i, (p, k) in enumerate([("P1", "vulnerable")] * 3 + [("P2", "ordinary")] * 2)]
+    add_contact("Withheld", key="C5")  # P1 again, withheld and no name: unlinkable
+    lines.append("cc,C5,P1,vulnerable")
     lines.append("calls,NOT-IMPORTED,P9,ordinary")
     truth.write_text("\n".join(lines) + "\n")
     q = linkage_quality(truth)
-    # true pairs 3 + 1 = 4; predicted 1 + 3 = 4; true positives (C0,C1) + (C3,C4) = 2
-    assert q["precision"] == pytest.approx(0.5) and q["recall"] == pytest.approx(0.5)
+    # true pairs 6 (P1: 4 contacts) + 1 = 7; predicted 1 + 3 = 4; true positives (C0,C1) + (C3,C4) = 2
+    assert q["precision"] == pytest.approx(0.5) and q["recall"] == pytest.approx(2 / 7)
+    # Without the unlinkable C5: 4 true pairs, 2 found; C5 caps recall at 4/7.
+    assert q["recall_identifiable"] == pytest.approx(0.5) and q["recall_ceiling"] == pytest.approx(4 / 7)
     assert q["split_repeat_callers"] == 1 and q["repeat_callers"] == 1
-    assert q["rows_matched"] == 5 and q["truth_rows"] == 6 and len(contacts) == 5
+    assert q["repeat_callers_with_unresolved_contacts"] == 1 and q["unresolved_contacts"] == 1
+    assert q["rows_matched"] == 6 and q["truth_rows"] == 7 and len(contacts) == 5
 
 
 def test_truth_file_missing_columns_is_a_clear_error(tmp_path):

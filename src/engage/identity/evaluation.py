@@ -76,6 +76,14 @@ def linkage_quality(truth_csv: str | Path) -> dict:
         caller_of.update(Contact.objects.filter(pk__in=ids[start:start + 500]).values_list("pk", "caller_id"))
     scores = pairwise_scores(caller_of, person_of)
     scores.update(_repeat_caller_splits(caller_of, person_of, kind_of))
+    # Contacts with nothing identifying (no usable number, name, e-mail or handle) can
+    # never be linked by anyone: the figures over the rest, and the recall ceiling.
+    identifiable = _identifiable(ids)
+    usable = {c: p for c, p in person_of.items() if c in identifiable}
+    inner = pairwise_scores(caller_of, usable)
+    scores.update({"precision_identifiable": inner["precision"], "recall_identifiable": inner["recall"],
+                   "f1_identifiable": inner["f1"], "identifiable_contacts": inner["contacts"],
+                   "recall_ceiling": inner["true_pairs"] / scores["true_pairs"] if scores["true_pairs"] else 1.0})
     scores.update({
         "truth_rows": len(rows),
         "rows_matched": sum(1 for r in rows if (r["source"], r["source_key"]) in contact_of),
@@ -87,12 +95,33 @@ def linkage_quality(truth_csv: str | Path) -> dict:
     return scores
 
 
+def _identifiable(contact_ids: list[int]) -> set[int]:
+    from engage.identity.resolve import _identifying, _rows, shared_numbers
+
+    shared = shared_numbers()
+    found: set[int] = set()
+    for start in range(0, len(contact_ids), 500):
+        chunk = contact_ids[start:start + 500]
+        marks = ", ".join(["%s"] * len(chunk))
+        found.update(r.contact_id for r in _rows(f"WHERE id IN ({marks})", chunk) if _identifying(r, shared))
+    return found
+
+
 def _repeat_caller_splits(caller_of: Mapping[int, int | None], person_of: Mapping[int, str],
                           kind_of: Mapping[str, str]) -> dict[str, int]:
+    """A repeat caller is split when its resolved contacts sit on more than one caller.
+    Unresolved contacts (nothing identifying, e.g. withheld and no name) are on no caller:
+    counted separately, as repeat callers with unresolved contacts."""
     callers: dict[str, set] = defaultdict(set)
+    unresolved: set[str] = set()
     for contact, person in person_of.items():
         if kind_of.get(person, "ordinary") != "ordinary":
             caller = caller_of.get(contact)
-            callers[person].add(caller if caller is not None else ("unresolved", contact))
+            if caller is None:
+                unresolved.add(person)
+            else:
+                callers[person].add(caller)
+    repeat = set(callers) | unresolved
     split = sum(1 for found in callers.values() if len(found) > 1)
-    return {"repeat_callers": len(callers), "split_repeat_callers": split}
+    return {"repeat_callers": len(repeat), "split_repeat_callers": split,
+            "repeat_callers_with_unresolved_contacts": len(unresolved)}

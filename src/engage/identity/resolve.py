@@ -45,7 +45,7 @@ CHUNK = 500
 def identity_config() -> dict:
     defaults = {
         "shared_numbers": [],
-        "shared_min_distinct_names": 4,
+        "shared_min_distinct_names": 2,
         "shared_name_similarity": 0.88,
         "match_threshold": 0.95,
         "probability_two_random_records_match": 1e-5,
@@ -96,46 +96,49 @@ def _identifying(rec: Record, shared: set[str]) -> bool:
 # ---------------------------------------------------------------- shared numbers
 def detect_shared_numbers(records: Iterable[Record], known: set[str]) -> dict[str, int]:
     """Numbers the data shows as shared: used by at least `shared_min_distinct_names`
-    different people's names (misspellings of one name count once). Saves them as
+    different people's names. Names are told apart by surname (Jaro-Winkler below
+    `shared_name_similarity`), so misspellings, initials and nicknames of one person
+    ("Robert/Bob Smith", "J Smith", "Smyth") count once. Saves them as
     SharedNumber(origin=detected) and returns {number: distinct names} for new ones."""
     cfg = identity_config()
-    minimum = int(cfg["shared_min_distinct_names"])
-    names: dict[str, set[str]] = defaultdict(set)
+    minimum = max(2, int(cfg["shared_min_distinct_names"]))
+    surnames: dict[str, set[str]] = defaultdict(set)
     for rec in records:
-        full = name_key(rec.name).full
-        if rec.phone and full and rec.phone not in known:
-            names[rec.phone].add(full)
-    candidates = {phone: sorted(n) for phone, n in names.items() if len(n) >= minimum}
+        surname = name_key(rec.name).surname
+        if rec.phone and surname and rec.phone not in known:
+            surnames[rec.phone].add(surname)
+    candidates = {phone: sorted(n) for phone, n in surnames.items() if len(n) >= minimum}
     found = {}
-    import duckdb
+    if candidates:
+        import duckdb
 
-    con = duckdb.connect()
-    try:
-        for phone, phone_names in candidates.items():
-            distinct = _distinct_people(phone_names, float(cfg["shared_name_similarity"]), con)
-            if distinct >= minimum:
-                found[phone] = distinct
-    finally:
-        con.close()
+        con = duckdb.connect()
+        try:
+            for phone, phone_surnames in candidates.items():
+                distinct = _distinct_surnames(phone_surnames, float(cfg["shared_name_similarity"]), con)
+                if distinct >= minimum:
+                    found[phone] = distinct
+        finally:
+            con.close()
     SharedNumber.objects.bulk_create(
         [SharedNumber(e164=p, origin=SharedNumber.Origin.DETECTED, distinct_names=n,
-                      label=f"{n} different names") for p, n in found.items()],
-        ignore_conflicts=True,
+                      label=f"{n} different surnames") for p, n in found.items()],
+        ignore_conflicts=True, batch_size=1000,
     )
     return found
 
 
-def _distinct_people(names: list[str], similarity: float, con) -> int:
-    """How many different people a list of names is, counting near-spellings once."""
+def _distinct_surnames(surnames: list[str], similarity: float, con) -> int:
+    """How many different surnames a list is, counting near-spellings once."""
     pairs = con.execute(
         "SELECT a.n, b.n FROM (SELECT unnest($1) AS n) a, (SELECT unnest($1) AS n) b "
-        "WHERE a.n < b.n AND jaro_winkler_similarity(a.n, b.n) >= $2", [names, similarity]
+        "WHERE a.n < b.n AND jaro_winkler_similarity(a.n, b.n) >= $2", [surnames, similarity]
     ).fetchall()
-    uf = _UnionFind(len(names))
-    index = {n: i for i, n in enumerate(names)}
+    uf = _UnionFind(len(surnames))
+    index = {n: i for i, n in enumerate(surnames)}
     for a, b in pairs:
         uf.union(index[a], index[b])
-    return len({uf.find(i) for i in range(len(names))})
+    return len({uf.find(i) for i in range(len(surnames))})
 
 
 # ---------------------------------------------------------------- clustering
