@@ -40,6 +40,7 @@ def test_window_outside_data_is_incomplete():
     assert got[28]["callers"] == 0 and got[28]["incomplete"] == 1
 
 
+@pytest.mark.postgres
 def test_repeat_share_by_month():
     rep, other = caller(), caller()
     episode(rep, at("2025-03-10 12:00"))
@@ -55,6 +56,7 @@ def test_repeat_share_by_month():
     assert rows[0]["contact_share"] is None
 
 
+@pytest.mark.postgres
 def test_did_separates_intervention_from_regression_to_the_mean():
     # Every repeat caller falls back after being found (regression to the mean: 3/day to
     # 2/day); intervened callers fall further (to 1/day). The DiD is the extra fall:

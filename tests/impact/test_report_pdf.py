@@ -66,6 +66,7 @@ def test_report_pages_and_pdf_download():
     assert handler.get("/impact/").status_code == 403
 
 
+@pytest.mark.postgres
 def test_report_service_command_json_and_csv(capsys):
     small_force()
     call_command("report", "service", "--month", "2025-03", "--json")

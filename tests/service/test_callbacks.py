@@ -62,6 +62,7 @@ def test_signal_creates_tasks_on_import():
     assert CallbackTask.objects.filter(contact=c).exists()
 
 
+@pytest.mark.postgres
 def test_outcomes_times_and_monthly_figures():
     handler = user("handler")
     a = call(at("2025-03-03 10:00"), abandoned=True, wait=3, number="+447700900040")

@@ -141,6 +141,7 @@ def test_report_by_hour_and_dow():
     assert report["lines"]["101"]["overall"]["service_level"] == 0.0
 
 
+@pytest.mark.postgres
 def test_online_reports_recorded_within_24_hours():
     from engage.contacts.models import SourceRecord
     from engage.service.online import recorded_within
@@ -165,6 +166,7 @@ def test_online_reports_recorded_within_24_hours():
     assert got["share"] == 0.5
 
 
+@pytest.mark.postgres
 def test_import_marks_days_and_report_rebuilds_them():
     from engage.contacts.signals import contacts_imported
     from engage.service.models import ServiceDirtyDay

@@ -58,7 +58,7 @@ def levels(request: HttpRequest) -> HttpResponse:
             label = f"{line}: answered within {t['seconds']} s"
             charts_html[line] = [
                 charts.service_level_chart(data["by_month"], t["share"], f"{label}, by month", f"sl-month-{line}", kind="line"),
-                charts.service_level_chart(data["by_day"], t["share"], f"{label}, by day", f"sl-day-{line}"),
+                charts.service_level_chart({d[8:]: v for d, v in data["by_day"].items()}, t["share"], f"{label}, by day of {month}", f"sl-day-{line}"),
                 charts.service_level_chart(data["by_hour"], t["share"], f"{label}, by hour of day", f"sl-hour-{line}"),
                 charts.service_level_chart(data["by_dow"], t["share"], f"{label}, by day of week", f"sl-dow-{line}"),
                 charts.wait_chart(data["by_hour"], t["seconds"], f"{line}: waits by hour of day", f"wait-hour-{line}"),
