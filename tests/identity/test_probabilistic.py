@@ -44,3 +44,19 @@ def test_withheld_name_and_address_attach_across_numbers():
     c = add_contact("private", name="Mrs Mary Quinton", address="21 hill view", postcode="CB22 3AB")
     resolve_full()
     assert len(set(callers_of(a, b, c))) == 1
+
+
+def test_name_only_contact_joins_the_one_caller_with_that_name():
+    known = add_contact("07700 900708", name="Harriet Quimby", address="5 Kiln Lane", postcode="CB7 4AA")
+    chat = add_contact("unavailable", name="Harriet Quimby")  # a web chat: a name, nothing else
+    mail = add_contact("unavailable", email="harriet.quimby77@example.com")  # only an e-mail address
+    resolve_full()
+    assert callers_of(chat, mail) == callers_of(known) * 2
+
+
+def test_name_only_contact_stays_apart_when_two_callers_have_the_name():
+    one = add_contact("07700 900709", name="John Smith", address="1 Mill Road", postcode="CB1 2AB")
+    two = add_contact("07700 900710", name="John Smith", address="9 High Street", postcode="PE13 1AA")
+    chat = add_contact("unavailable", name="John Smith")
+    resolve_full()
+    assert callers_of(chat)[0] not in callers_of(one, two)

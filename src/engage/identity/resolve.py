@@ -19,6 +19,7 @@ would invent a repeat caller, and one caller each would add noise without inform
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -50,6 +51,7 @@ def identity_config() -> dict:
         "match_threshold": 0.95,
         "probability_two_random_records_match": 1e-5,
         "model_path": "",
+        "link_unique_names": True,
     }
     return {**defaults, **config.section("identity")}
 
@@ -196,8 +198,18 @@ class Clustering:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def _email_name(email: str) -> str:
+    """'jamie.whitehouse27@example.com' -> 'jamie whitehouse': a digital contact that gave
+    only an e-mail address often spells its name in it."""
+    local = email.split("@", 1)[0]
+    parts = [p for p in re.split(r"[._\-+]+", re.sub(r"\d+", "", local)) if len(p) > 1]
+    return " ".join(parts) if len(parts) >= 2 else ""
+
+
 def _signature(rec: Record, shared: set[str], pinned: set[int]) -> tuple:
     name = name_key(rec.name)
+    if not name.full and rec.email:
+        name = name_key(_email_name(rec.email))
     phone, shared_phone = (rec.phone, "") if rec.phone not in shared else ("", rec.phone)
     key = (phone, shared_phone, name.first, name.surname, address_key(rec.address), postcode_key(rec.postcode), rec.email, rec.handle)
     # A contact named in an override keeps its own node, so the override can hold it
@@ -263,12 +275,42 @@ def cluster(records: list[Record], shared: set[str], overrides: list[tuple[str, 
     t0 = time.perf_counter()
     for a, b, _ in edges:
         uf.try_union(a, b)
+    if cfg["link_unique_names"]:
+        _link_unique_names(keys, uf)
 
     groups: dict[int, list[int]] = defaultdict(list)
     for contact_id, sig in contact_sig.items():
         groups[uf.find(sig)].append(contact_id)
     timings["clustering"] = time.perf_counter() - t0
     return Clustering(list(groups.values()), unresolved, len(keys), len(edges), shared, timings)
+
+
+def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind) -> int:
+    """A cluster with a name but no number, address or postcode (a web chat that gave
+    only a name or an e-mail) joins the one caller known by exactly that full name,
+    when no other caller has it. Splink alone scores name-only agreement below the
+    threshold, rightly for common names; uniqueness in the force's own data is the
+    missing evidence."""
+    strong_roots: dict[str, set[int]] = defaultdict(set)
+    weak: dict[int, set[str]] = defaultdict(set)
+    strong = set()
+    for sig, key in enumerate(keys):
+        if key[0] or key[4] or key[5]:  # number, address or postcode
+            strong.add(uf.find(sig))
+    for sig, key in enumerate(keys):
+        first, surname = key[2], key[3]
+        if not (first and surname) or len(first) < 2:
+            continue
+        root = uf.find(sig)
+        (strong_roots[f"{first} {surname}"].add(root) if root in strong else weak[root].add(f"{first} {surname}"))
+    linked = 0
+    for root, names in weak.items():
+        targets = set()
+        for name in names:
+            targets |= strong_roots.get(name, set())
+        if len(targets) == 1 and uf.try_union(targets.pop(), root):
+            linked += 1
+    return linked
 
 
 def _frame(keys: list[tuple]) -> pd.DataFrame:
