@@ -5,6 +5,7 @@ from engage.accounts.models import Role
 
 CASE_URLS = [
     ("get", "/cases/{case}/", {}),
+    ("post", "/cases/{case}/accept/", {}),
     ("post", "/cases/{case}/interventions/", {"kind": "visit", "started_on": "2026-11-10"}),
     ("post", "/cases/{case}/risk/", {h: "x" for h in ("threat", "harm", "risk", "investigation", "vulnerability", "engagement")} | {"risk_level": "low", "next_review_on": "2099-01-01"}),
     ("post", "/cases/{case}/guidance/", {"guidance": "x"}),

@@ -23,6 +23,7 @@ REQUESTS = {
     "case.view": ("get", "/cases/{case}/", {}),
     "case.triage": ("post", "/cases/{case}/triage/", {"triage": "vulnerable", "reason": "calls when lonely"}),
     "case.refer": ("post", "/cases/{case}/refer/", {"area_code": "", "note": ""}),
+    "case.accept": ("post", "/cases/{case}/accept/", {}),
     "case.intervention": ("post", "/cases/{case}/interventions/", {"kind": "visit", "started_on": "2026-11-10", "outcome": "seen"}),
     "case.risk_review": ("post", "/cases/{case}/risk/", {h: "noted" for h in ("threat", "harm", "risk", "investigation", "vulnerability", "engagement")} | {"risk_level": "low", "next_review_on": "2099-01-01"}),
     "case.guidance": ("post", "/cases/{case}/guidance/", {"guidance": "Be calm; offer the CSU number."}),

@@ -142,3 +142,18 @@ def test_area_from_contacts_when_caller_has_no_postcode(world):
 def test_due_review_count_matches_list(world):
     assert services.due_review_count() == len(services.due_reviews()) == 2
     assert services.due_review_count(areas=["PET"]) == 1
+
+
+@pytest.mark.postgres
+def test_csu_accepts_referral_once(client, world):
+    services.refer(world.cam_case, world.users[Role.COORDINATOR], "please visit")
+    client.force_login(world.users[Role.CSU])
+    assert "new referral: accept" in client.get("/csu/").content.decode()
+    client.post(f"/cases/{world.cam_case.pk}/accept/")
+    referral = world.cam_case.referrals.get()
+    assert referral.accepted_at is not None
+    assert "new referral: accept" not in client.get("/csu/").content.decode()
+    with pytest.raises(services.CaseError, match="already accepted"):
+        services.accept_referral(world.cam_case, world.users[Role.CSU])
+    with pytest.raises(services.CaseError, match="not been referred"):
+        services.accept_referral(world.pet_case, world.users[Role.CSU])

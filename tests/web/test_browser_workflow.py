@@ -1,6 +1,7 @@
 """The whole workflow in a real browser (Debian's Chromium via Playwright), one screenshot per screen.
 
 coordinator: review queue -> open case -> triage, guidance, referral -> request block;
+CSU officer of the area: accepts the referral;
 inspector: authorises the block; handler: types the number on /flags/handler/ and sees
 the flag and guidance; a CSU officer of another area is refused the case.
 """
@@ -108,7 +109,13 @@ def test_coordinator_to_handler_workflow(live_server, browser):
     context, page = _sign_in(browser, base, "csu_cam")
     page.click("nav >> text=My caseload")
     assert f"Case {case.pk}" in page.inner_text("main")
+    assert "new referral: accept" in page.inner_text("main")
     _shot(page, "09-csu-caseload")
+    page.click(f"text=Case {case.pk}")
+    _give_purpose(page, "Safeguarding / THRIVE risk review")
+    page.click("text=Accept referral")
+    assert "accepted into your caseload" in page.inner_text(".messages")
+    _shot(page, "09b-csu-case-accepted")
     context.close()
     context, page = _sign_in(browser, base, "csu_pet")
     response = page.goto(f"{base}/cases/{case.pk}/")

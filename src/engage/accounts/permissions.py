@@ -29,6 +29,7 @@ PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "case.view": ("Case `/cases/<id>/` (CSU: own areas)", (CO, IN, CSU)),
     "case.triage": ("Record the triage decision", (CO,)),
     "case.refer": ("Refer a case to a CSU", (CO,)),
+    "case.accept": ("Accept a referral (CSU: own areas)", (CSU,)),
     "case.intervention": ("Log an intervention", (CO, CSU)),
     "case.risk_review": ("Record a THRIVE risk review", (CO, IN, CSU)),
     "case.guidance": ("Set handling guidance", (CO, CSU)),

@@ -172,6 +172,19 @@ def refer(case: Case, user, note: str = "", area_code: str | None = None) -> Ref
     return referral
 
 
+def accept_referral(case: Case, user) -> Referral:
+    """The CSU officer takes the latest referral of the case into their caseload."""
+    referral = case.referrals.order_by("-at", "-pk").first()
+    if referral is None:
+        raise CaseError("This case has not been referred.")
+    if referral.accepted_at:
+        raise CaseError(f"The referral was already accepted on {timezone.localdate(referral.accepted_at)}.")
+    referral.accepted_at = timezone.now()
+    referral.save(update_fields=["accepted_at"])
+    record_for_user(user, "change", "referral", referral.pk, f"accept referral of case {case.pk}")
+    return referral
+
+
 def add_intervention(
     case: Case, user, kind: str, started_on: date, ended_on: date | None = None, outcome: str = ""
 ) -> Intervention:
@@ -376,8 +389,11 @@ def live_cases(areas: list[str] | None = None) -> QuerySet[Case]:
 
 
 def caseload(areas: list[str], on: date | None = None) -> dict:
-    """A CSU officer's own areas: live cases (with next review date) and those due."""
-    return {"cases": list(with_next_review(live_cases(areas))), "due": due_reviews(on, areas)}
+    """A CSU officer's own areas: live cases (with next review date), those due, referrals to accept."""
+    cases = list(with_next_review(live_cases(areas)))
+    pending = set(Referral.objects.filter(case__in=[c.pk for c in cases], area_code__in=areas, accepted_at__isnull=True)
+                  .values_list("case_id", flat=True))
+    return {"cases": cases, "due": due_reviews(on, areas), "awaiting_acceptance": pending}
 
 
 # --- meetings -----------------------------------------------------------------------

@@ -18,6 +18,10 @@ def area_choices() -> list[tuple[str, str]]:
     ]
 
 
+class EmptyForm(forms.Form):
+    """An action with nothing to fill in (the CSRF token is checked by the middleware)."""
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 

@@ -25,6 +25,7 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.detail, name="case"),
     path("cases/<int:pk>/triage/", cases.triage, name="case-triage"),
     path("cases/<int:pk>/refer/", cases.refer, name="case-refer"),
+    path("cases/<int:pk>/accept/", cases.accept, name="case-accept"),
     path("cases/<int:pk>/interventions/", cases.intervention, name="case-intervention"),
     path("cases/<int:pk>/risk/", cases.risk_review, name="case-risk"),
     path("cases/<int:pk>/guidance/", cases.guidance, name="case-guidance"),

@@ -45,7 +45,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status": forms.StatusForm(initial={"status": case.status}),
             "block": forms.BlockRequestForm(initial={"target": case.caller.primary_number}),
         },
-        "can": {a: can(request.user, f"case.{a}") for a in ("triage", "refer", "intervention", "risk_review", "guidance", "status")}
+        "can": {a: can(request.user, f"case.{a}") for a in ("triage", "refer", "accept", "intervention", "risk_review", "guidance", "status")}
         | {"block": can(request.user, "block.request"), "caller": can(request.user, "caller.view")},
     }
     return render(request, "web/case.html", ctx)
@@ -69,6 +69,8 @@ triage = permission_required("case.triage")(_case_action(
     forms.TriageForm, lambda r, c, d: services.decide_triage(c, d["triage"], d["reason"], r.user), "Triage decision recorded."))
 refer = permission_required("case.refer")(_case_action(
     forms.ReferForm, lambda r, c, d: services.refer(c, r.user, d["note"], d["area_code"] or None), "Referred to the CSU."))
+accept = permission_required("case.accept")(_case_action(
+    forms.EmptyForm, lambda r, c, d: services.accept_referral(c, r.user), "Referral accepted into your caseload."))
 intervention = permission_required("case.intervention")(_case_action(
     forms.InterventionForm,
     lambda r, c, d: services.add_intervention(c, r.user, d["kind"], d["started_on"], d["ended_on"], d["outcome"]),

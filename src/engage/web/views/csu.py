@@ -19,5 +19,6 @@ def caseload(request: HttpRequest) -> HttpResponse:
         "cases": load["cases"],
         "due": {c.pk for c in load["due"]},
         "due_count": len(load["due"]),
+        "awaiting": load["awaiting_acceptance"],
         "today": services.today(),
     })
