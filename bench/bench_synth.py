@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,8 +28,9 @@ def _engage() -> str:
     return str(Path(sys.executable).with_name("engage"))
 
 
-def _run(out: Path, days: int, scale: float) -> tuple[dict, float, float]:
-    """(summary, wall seconds, peak RSS MiB) of one `engage synth` run."""
+def _run(out: Path, days: int, scale: float) -> tuple[dict, float, float, float]:
+    """(summary, wall seconds, CPU seconds, peak RSS MiB) of one `engage synth` run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = psutil.Popen([_engage(), "synth", "--days", str(days), "--seed", "7", "--scale", str(scale),
                          "--out", str(out), "--json"], stdout=subprocess.PIPE, text=True, env=os.environ.copy())
@@ -52,7 +54,9 @@ def _run(out: Path, days: int, scale: float) -> tuple[dict, float, float]:
     sampler.join()
     if proc.returncode:
         raise SystemExit(f"engage synth failed ({proc.returncode})")
-    return json.loads(stdout), seconds, peak / 2**20
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return json.loads(stdout), seconds, cpu, peak / 2**20
 
 
 def _bare_write_seconds(out: Path) -> float:
@@ -71,17 +75,18 @@ def _bare_write_seconds(out: Path) -> float:
 
 
 def main() -> None:
-    print(f"{'run':<36}{'contacts':>11}{'rows':>11}{'MB':>7}{'gen s':>8}{'contacts/s':>12}"
+    print(f"{'run':<36}{'contacts':>11}{'rows':>11}{'MB':>6}{'gen s':>8}{'cpu s':>7}{'contacts/s':>12}"
           f"{'peak MiB':>10}{'bare write s':>14}{'ratio':>7}")
     with tempfile.TemporaryDirectory() as tmp:
         for label, days, scale in RUNS:
             out = Path(tmp) / label.split()[0]
-            summary, seconds, peak = _run(out, days, scale)
+            summary, seconds, cpu, peak = _run(out, days, scale)
             rows = sum(summary["rows"].values())
             size = sum((out / f"{name}.csv").stat().st_size for name in FILES) / 1e6
             bare = _bare_write_seconds(out)
-            print(f"{label:<36}{summary['contacts']:>11,}{rows:>11,}{size:>7.0f}{seconds:>8.1f}"
+            print(f"{label:<36}{summary['contacts']:>11,}{rows:>11,}{size:>6.0f}{seconds:>8.1f}{cpu:>7.1f}"
                   f"{summary['contacts'] / seconds:>12,.0f}{peak:>10.0f}{bare:>14.1f}{seconds / bare:>7.1f}",
                   flush=True)
-    print("gen s: wall time of `engage synth` (process start included); ratio = gen s / bare write s")
+    print("gen s: wall time of `engage synth` (process start included); cpu s: its user+system CPU;\n"
+          "bare write s: csv.writer writing the same rows again; ratio = gen s / bare write s")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -251,8 +251,9 @@ def _telephony(rng, cal, c: Segment, kinds: np.ndarray, scale: float) -> _Teleph
         sigma = WAIT_SIGMA[ch]
         mu = np.log(WAIT_MEAN[ch]) - sigma ** 2 / 2
         # Busier hours wait longer: scale by the hour's load, keeping the mean wait.
-        _, inverse, per_slot = np.unique(c.t[sel] // 3600, return_inverse=True, return_counts=True)
-        load = per_slot[inverse] ** WAIT_LOAD_EXPONENT
+        slot = c.t[sel] // 3600
+        slot -= slot.min() if len(slot) else 0
+        load = np.bincount(slot)[slot] ** WAIT_LOAD_EXPONENT
         queue[sel] = np.rint(rng.lognormal(mu, sigma, int(sel.sum())) * load / load.mean())
         talk[sel] = np.rint(rng.lognormal(np.log(TALK_MEDIAN[ch]), TALK_SIGMA, int(sel.sum())))
     short = np.isin(c.code, [codes.CODE_INDEX["SILENT_CALL"], codes.CODE_INDEX["ABUSIVE_CALL"]])
@@ -387,8 +388,9 @@ def _emit_cc(rng, pools, c: Segment, people: People, inc: _Incidents, w: _Writte
     sink.emit("cc", rows, _truth(inc.number[order], c.pid[order]))
 
 
-def _columns(*cols) -> list[list]:
-    return [list(r) for r in zip(*(col.tolist() if isinstance(col, np.ndarray) else col for col in cols))]
+def _columns(*cols) -> list[tuple]:
+    """Rows from column arrays (tuples: malformed.inject replaces the few rows it changes)."""
+    return list(zip(*(col.tolist() if isinstance(col, np.ndarray) else col for col in cols)))
 
 
 def _truth(keys: np.ndarray, pids: np.ndarray) -> list[list]:

@@ -22,7 +22,7 @@ SPEC = {
 _NOT_A_NUMBER = {"", "Withheld", "PRIVATE"}
 
 
-def inject(rng: np.random.Generator, name: str, rows: list[list], truth: list[list],
+def inject(rng: np.random.Generator, name: str, rows: list, truth: list[list],
            header: list[str]) -> dict[str, int]:
     """Corrupt rows in place (truth marked alongside); return how many of each kind."""
     spec = SPEC[name]
@@ -44,6 +44,7 @@ def inject(rng: np.random.Generator, name: str, rows: list[list], truth: list[li
 
     everyone = np.arange(len(rows))
     for i in pick(everyone, per_kind["bad_date"]):
+        rows[i] = list(rows[i])
         rows[i][spec["date"]] = BAD_DATES[int(rng.integers(len(BAD_DATES)))]
         truth[i][2] = "bad_date"
         counts["bad_date"] += 1
@@ -51,11 +52,13 @@ def inject(rng: np.random.Generator, name: str, rows: list[list], truth: list[li
         col = spec["number"]
         with_number = np.array([i for i, r in enumerate(rows) if r[col] not in _NOT_A_NUMBER], dtype=np.int64)
         for i in pick(with_number, per_kind["bad_number"]):
+            rows[i] = list(rows[i])
             rows[i][col] = BAD_NUMBERS[int(rng.integers(len(BAD_NUMBERS)))]
             truth[i][2] = "bad_number"
             counts["bad_number"] += 1
     for i in pick(everyone, per_kind["missing_required"]):
         col = spec["required"][int(rng.integers(len(spec["required"])))]
+        rows[i] = list(rows[i])
         rows[i][col] = ""  # truth keeps the key the row should have had
         truth[i][2] = "missing_required"
         counts["missing_required"] += 1
