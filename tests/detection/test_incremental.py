@@ -131,3 +131,19 @@ def test_a_detection_failure_does_not_fail_the_import(monkeypatch, caplog):
     assert set(incremental.pending_contact_ids()) == set(ids)
     incremental.process(incremental.pending_contact_ids())
     assert Episode.objects.filter(rule="engage", caller=who).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_a_later_join_that_changes_a_contacts_code_is_re_evaluated():
+    """C&C joins an incident to a call already counted; its opening code is now excluded."""
+    who = caller("J")
+    ids = [contact(at(0, h), who).pk for h in range(5)]
+    incremental.process(ids, Context.load(ENGAGE))
+    assert Episode.objects.get().contact_count == 5
+    Contact.objects.filter(pk=ids[0]).update(opening_code="TEST_CALL")
+    assert incremental.pending_contact_ids() == [ids[0]]
+    incremental.process([ids[0]], Context.load(ENGAGE))  # what the importer's signal would do
+    assert not Episode.objects.exists()
+    assert incremental.pending_contact_ids() == []
+    assert stored_specs() == batch_specs(ENGAGE) == []

@@ -297,12 +297,12 @@ def store(results: list[RuleResult]) -> dict[str, int]:
 
 def run_full(rules: list[Rule] | None = None) -> dict[str, int]:
     """`engage detect --full`: place keys, every rule over every contact, episodes stored."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from engage.contacts.models import Contact
     from engage.detection.incremental import fill_place_keys
-    from engage.detection.models import EvaluatedContact
     from engage.detection.rules import load_rules, timezone_name
+    from engage.detection.sql import mark_all_evaluated
     from engage.detection.store import shared_numbers
 
     missing = list(Contact.objects.filter(place_key="").exclude(location="", address="").values_list("id", flat=True))
@@ -315,9 +315,6 @@ def run_full(rules: list[Rule] | None = None) -> dict[str, int]:
         results = detect(contacts, rules, tz, sorted(shared_numbers()))
         stats = store(results)
         # Everything is now evaluated as it stands: the catch-up starts from here.
-        EvaluatedContact.objects.all().delete()
-        with connection.cursor() as cursor:
-            cursor.execute(f"INSERT INTO {EvaluatedContact._meta.db_table} (contact_id, caller_id, place_key) "
-                           f"SELECT id, caller_id, place_key FROM {Contact._meta.db_table}")
+        mark_all_evaluated()
     stats["contacts"] = contacts.num_rows
     return stats

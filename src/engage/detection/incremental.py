@@ -72,13 +72,15 @@ def _process_chunk(ids: list[int], ctx: Context) -> None:
     keys = []
     rows: list[Row] = []
     states: dict[int, tuple] = {}
+    now_facts: dict[int, str] = {}
     for r in raw:
+        now_facts[r[0]] = sql.facts(r[3], r[6], r[5])
         place = r[2] or place_key_of(r[7], r[8])
         if place and not r[2]:
             keys.append((place, r[0]))
         rows.append(Row(r[0], r[1], place, r[3], sql.us(r[4]), r[5] or "", (r[6] or "").upper()))
         if r[9] is not None:
-            states[r[0]] = (r[10], r[11] or "")
+            states[r[0]] = (r[10], r[11] or "", r[12] or "")
     sql.set_place_keys(keys)
     added: dict[tuple[str, str], list[Row]] = defaultdict(list)
     rebuild: set[tuple[str, str]] = set()
@@ -89,7 +91,8 @@ def _process_chunk(ids: list[int], ctx: Context) -> None:
             new = subject_key(rule, row, ctx)
             if new is not None:
                 here[(rule.name, new)].append(row.id)
-            old = subject_key(rule, row, ctx, caller_id=state[0], place_key=state[1]) if state else None
+            old = subject_key(rule, _as_counted(row, state[2]), ctx, caller_id=state[0], place_key=state[1]) \
+                if state else None
             if state is not None and old == new:
                 continue
             if old is not None:
@@ -104,7 +107,15 @@ def _process_chunk(ids: list[int], ctx: Context) -> None:
     for (name, key), new_rows in added.items():
         if (name, key) not in rebuild:
             add_to_subject(rules[name], key, new_rows, ctx)
-    sql.mark_evaluated([(r.id, r.caller_id, r.place_key) for r in rows])
+    sql.mark_evaluated([(r.id, r.caller_id, r.place_key, now_facts[r.id]) for r in rows])
+
+
+def _as_counted(row: Row, facts: str) -> Row:
+    """The contact as it was when last evaluated (channel, opening code and number)."""
+    if not facts:
+        return row
+    channel, code, phone = (facts.split("|", 2) + ["", ""])[:3]
+    return Row(row.id, row.caller_id, row.place_key, channel, row.ts, phone, code.upper())
 
 
 def _gaps(start: int, end: int, covered: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -177,12 +188,6 @@ def _store_component(rule: Rule, key: str, start: int, end: int, episodes: list[
 
 
 def pending_contact_ids() -> list[int]:
-    """Contacts detection has not seen, or whose caller or place changed since it did."""
-    from django.db.models import F, Q
-
-    unseen = Contact.objects.exclude(pk__in=EvaluatedContact.objects.values("contact_id")).values_list("id", flat=True)
-    moved = EvaluatedContact.objects.exclude(
-        Q(caller_id=F("contact__caller_id")) | Q(caller_id__isnull=True, contact__caller_id__isnull=True)
-    ).values_list("contact_id", flat=True)
-    moved_place = EvaluatedContact.objects.exclude(place_key=F("contact__place_key")).values_list("contact_id", flat=True)
-    return sorted(set(unseen) | set(moved) | set(moved_place))
+    """Contacts detection has not seen, or whose caller, place, channel, opening code or
+    number changed since it did."""
+    return sql.pending_ids()

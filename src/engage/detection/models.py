@@ -47,10 +47,13 @@ class EvaluatedContact(models.Model):
 
     `engage detect` catches up contacts with no row here (imported with --defer, or
     before detection was installed) and contacts whose caller or place has changed
-    since (identity merged or split callers): their old subject is recomputed.
+    since (identity merged or split callers), or whose channel, opening code or number
+    changed (a source record joined later): their old subject is recomputed.
     """
 
     contact = models.OneToOneField("contacts.Contact", primary_key=True, on_delete=models.CASCADE,
                                    related_name="detection_state")
     caller_id = models.BigIntegerField(null=True)
     place_key = models.CharField(max_length=300, blank=True)
+    # channel|OPENING_CODE|phone as counted: a later join that changes them re-evaluates.
+    facts = models.CharField(max_length=200, blank=True)

@@ -75,10 +75,10 @@ def fetch(sql: str, params) -> list[tuple]:
 
 def contacts_with_state(ids: list[int]) -> list[tuple]:
     """(id, caller_id, place_key, channel, arrived_at, phone, code, location, address,
-    evaluated?, evaluated caller_id, evaluated place_key) for these contacts."""
+    evaluated?, evaluated caller_id, evaluated place_key, evaluated facts) for these contacts."""
     return fetch(
         f"SELECT c.id, c.caller_id, c.place_key, c.channel, {arrived()}, c.phone_e164, c.opening_code, "
-        f"c.location, c.address, s.contact_id, s.caller_id, s.place_key "
+        f"c.location, c.address, s.contact_id, s.caller_id, s.place_key, s.facts "
         f"FROM {CONTACTS} c LEFT JOIN {STATES} s ON s.contact_id = c.id WHERE c.id IN ({marks(len(ids))})", ids)
 
 
@@ -130,13 +130,39 @@ def set_place_keys(pairs: list[tuple[str, int]]) -> None:
             cursor.executemany(f"UPDATE {CONTACTS} SET place_key = %s WHERE id = %s", pairs)
 
 
-def mark_evaluated(rows: list[tuple[int, int | None, str]]) -> None:
+def facts(channel: str, code: str | None, phone: str | None) -> str:
+    """What counting depends on besides the subject, as stored (FACTS_SQL: the same in SQL)."""
+    return f"{channel}|{code or ''}|{phone or ''}"
+
+
+FACTS_SQL = "(c.channel || '|' || coalesce(c.opening_code, '') || '|' || coalesce(c.phone_e164, ''))"
+
+
+def mark_evaluated(rows: list[tuple[int, int | None, str, str]]) -> None:
+    """Upsert (contact_id, caller_id, place_key, facts) evaluation marks."""
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(
-                f"INSERT INTO {STATES} (contact_id, caller_id, place_key) VALUES (%s, %s, %s) "
-                f"ON CONFLICT (contact_id) DO UPDATE SET caller_id = excluded.caller_id, place_key = excluded.place_key",
-                rows)
+                f"INSERT INTO {STATES} (contact_id, caller_id, place_key, facts) VALUES (%s, %s, %s, %s) "
+                f"ON CONFLICT (contact_id) DO UPDATE SET caller_id = excluded.caller_id, "
+                f"place_key = excluded.place_key, facts = excluded.facts", rows)
+
+
+def mark_all_evaluated() -> None:
+    """After a full recomputation: every contact is evaluated as it now stands."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {STATES}")
+        cursor.execute(f"INSERT INTO {STATES} (contact_id, caller_id, place_key, facts) "
+                       f"SELECT c.id, c.caller_id, c.place_key, {FACTS_SQL} FROM {CONTACTS} c")
+
+
+def pending_ids() -> list[int]:
+    """Contacts never evaluated, or whose caller, place or facts changed since."""
+    differs = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    return [r[0] for r in fetch(
+        f"SELECT c.id FROM {CONTACTS} c LEFT JOIN {STATES} s ON s.contact_id = c.id "
+        f"WHERE s.contact_id IS NULL OR s.caller_id {differs} c.caller_id OR s.place_key <> c.place_key "
+        f"OR s.facts <> {FACTS_SQL} ORDER BY c.id", [])]
 
 
 def shared_numbers() -> frozenset[str]:
