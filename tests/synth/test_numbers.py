@@ -47,3 +47,22 @@ def test_bad_numbers_do_not_parse(force):
            for raw in [row[column]]]
     assert bad
     assert all(normalise(raw).status == "invalid" for raw in bad)
+
+
+def test_repeat_callers_and_shared_lines_have_numbers_of_their_own(force):
+    """The public recycle numbers; a repeat caller's or a shared line's is theirs alone."""
+    owners = {}
+    public = set()
+    for person in force.rows("people"):
+        numbers = person["numbers"].split(";")
+        if person["person_kind"] != "ordinary":
+            for number in numbers:
+                assert owners.setdefault(number, person["person_id"]) == person["person_id"], number
+        elif not person["shared_number"]:
+            public.update(numbers)
+    shared = {p["numbers"] for p in force.rows("people") if p["shared_number"]}
+    assert owners and shared
+    assert not (set(owners) | shared) & public
+    # Not one contiguous block: repeat callers' mobiles are spread over the whole range.
+    mobiles = sorted(int(n[-3:]) for n in owners if n.startswith("+447700900"))
+    assert mobiles[0] < 100 and mobiles[-1] > 900

@@ -16,8 +16,9 @@ import numpy as np
 
 from . import codes, malformed
 from .pools import Numbers, WITHHELD_SPELLINGS, build_pools
-from .population import (NUISANCE, ORDINARY, REPEAT_COUNTS, REPEAT_KINDS, TARGETED, VULNERABLE, Calendar,
-                         People, Segment, landmark, public, repeat_callers, shared_numbers)
+from .population import (NUISANCE, ORDINARY, REPEAT_COUNTS, REPEAT_KINDS, SHARED_KINDS, TARGETED,
+                         VULNERABLE, Calendar, People, Segment, landmark, public, repeat_callers,
+                         shared_numbers)
 from .profiles import (ABANDON_RATE_101, CH_101, CH_999, CH_ONLINE, CH_OTHER, CH_SOCIAL,
                        CH_WEBCHAT, CHANNEL_NAMES, DAYS_PER_MONTH, MONTHLY_ABANDONED_999,
                        MONTHLY_VOLUME, MONTHLY_WALK_INS, TALK_MEDIAN, TALK_SIGMA, WAIT_MEAN,
@@ -77,19 +78,7 @@ def generate(out_dir: str | Path, days: int, seed: int, start: dt.date | str | N
     cal = Calendar(start, days, timezone)
     pools = build_pools(seed)
     numbers = Numbers()
-    # Numbers: repeat callers and shared lines get numbers of their own; the public share
-    # the rest (17,000 drama numbers cannot give everyone one: docs/synth.md).
-    repeat_mob = numbers.index("07700900", 0, 600)
-    repeat_land = numbers.index("01632960", 0, 400)
-    shared_block = numbers.index("01632960", 900, 100) + numbers.index("02079460", 900, 100)
-    reserved = set(repeat_mob) | set(repeat_land) | set(shared_block)
-    public_numbers = [i for i in range(len(numbers.national)) if i not in reserved]
-    n_repeat = sum(max(1, round(n * scale)) for n in REPEAT_COUNTS.values())
-    extra_mob, extra_land = max(0, n_repeat - len(repeat_mob)), max(0, n_repeat // 2 - len(repeat_land))
-    if extra_mob + extra_land:  # large scales: geographic drama numbers for repeat callers too
-        extra = public_numbers[len(public_numbers) - extra_mob - extra_land:]
-        repeat_mob, repeat_land = repeat_mob + extra[:extra_mob], repeat_land + extra[extra_mob:]
-        public_numbers = public_numbers[: len(public_numbers) - len(extra)]
+    repeat_mob, repeat_land, shared_block, public_numbers = _allocate_numbers(numbers, seed, scale)
 
     people = People()
     repeat = repeat_callers(rng, cal, pools, people, repeat_mob, repeat_land, scale)
@@ -137,6 +126,29 @@ class _Sink:
         self._truth.writerows((name, key, keys[pid], kinds[pid], line, bad)
                               for line, (key, pid, bad) in enumerate(truth, start=2))
         self.truth_rows += len(truth)
+
+
+def _allocate_numbers(numbers: Numbers, seed: int, scale: float):
+    """Numbers of their own for repeat callers (a mobile each, landlines for some) and
+    shared lines, drawn at random across the drama ranges; the public share the rest
+    (17,000 drama numbers cannot give everyone one: docs/synth.md)."""
+    shuffle = np.random.default_rng([seed, 17]).permutation  # its own stream
+    mobiles = np.array(numbers.index("07700900", 0, 1000))[shuffle(1000)].tolist()
+    landlines = np.array(numbers.index("01632960", 0, 1000))[shuffle(1000)].tolist()
+    taken = set(mobiles) | set(landlines)
+    geographic = [i for i in np.arange(len(numbers.national))[shuffle(len(numbers.national))].tolist()
+                  if i not in taken]
+    n_repeat = sum(max(1, round(n * scale)) for n in REPEAT_COUNTS.values())
+    n_shared = sum(max(1, round(count * scale)) for _, count, _, _ in SHARED_KINDS)
+    # Up to 60% of the mobiles and 40% of the landlines; geographic numbers beyond that.
+    n_mob, n_land = min(n_repeat, 600), min(n_repeat // 2, 400)
+    extra_mob, extra_land = n_repeat - n_mob, n_repeat // 2 - n_land
+    repeat_mob = mobiles[:n_mob] + geographic[:extra_mob]
+    repeat_land = landlines[:n_land] + geographic[extra_mob:extra_mob + extra_land]
+    used_geo = extra_mob + extra_land
+    shared = geographic[used_geo:used_geo + n_shared]
+    public = mobiles[n_mob:] + landlines[n_land:] + geographic[used_geo + n_shared:]
+    return repeat_mob, repeat_land, shared, public
 
 
 def _force_timezone() -> str:
