@@ -29,6 +29,7 @@ def test_table_output(tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["--days", "0"], "--days"),
     (["--scale", "0"], "--scale"),
+    (["--seed", "-1"], "--seed"),
     (["--start", "2026-13-01"], "--start"),
 ])
 def test_bad_input_is_a_one_line_error(tmp_path, args, message):

@@ -67,6 +67,8 @@ def generate(out_dir: str | Path, days: int, seed: int, start: dt.date | str | N
         raise ValueError("days must be at least 1")
     if scale <= 0:
         raise ValueError("scale must be positive")
+    if seed < 0:
+        raise ValueError("seed must be 0 or more")
     if isinstance(start, str):
         start = dt.date.fromisoformat(start)
     start = start or DEFAULT_START

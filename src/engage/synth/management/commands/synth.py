@@ -38,6 +38,8 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         if opts["days"] < 1:
             raise CommandError("--days must be at least 1")
+        if opts["seed"] < 0:
+            raise CommandError("--seed must be 0 or more")
         if not opts["scale"] > 0:
             raise CommandError("--scale must be greater than 0")
         try:
