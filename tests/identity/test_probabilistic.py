@@ -47,7 +47,8 @@ def test_withheld_name_and_address_attach_across_numbers():
 
 
 def test_name_only_contact_joins_the_one_caller_with_that_name():
-    known = add_contact("07700 900708", name="Harriet Quimby", address="5 Kiln Lane", postcode="CB7 4AA")
+    known = [add_contact("07700 900708", name="Harriet Quimby", address="5 Kiln Lane", postcode="CB7 4AA")
+             for _ in range(5)][0]  # a frequent caller
     chat = add_contact("unavailable", name="Harriet Quimby")  # a web chat: a name, nothing else
     mail = add_contact("unavailable", email="harriet.quimby77@example.com")  # only an e-mail address
     resolve_full()
@@ -60,3 +61,10 @@ def test_name_only_contact_stays_apart_when_two_callers_have_the_name():
     chat = add_contact("unavailable", name="John Smith")
     resolve_full()
     assert callers_of(chat)[0] not in callers_of(one, two)
+
+
+def test_name_only_contact_needs_a_frequent_caller():
+    once = add_contact("07700 900711", name="Oswald Thorne", address="7 Fen Road", postcode="CB6 1AA")
+    chat = add_contact("unavailable", name="Oswald Thorne")
+    resolve_full()
+    assert callers_of(chat) != callers_of(once)

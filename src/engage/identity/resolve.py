@@ -52,6 +52,7 @@ def identity_config() -> dict:
         "probability_two_random_records_match": 1e-5,
         "model_path": "",
         "link_unique_names": True,
+        "unique_name_min_contacts": 5,
     }
     return {**defaults, **config.section("identity")}
 
@@ -111,17 +112,9 @@ def detect_shared_numbers(records: Iterable[Record], known: set[str]) -> dict[st
             surnames[rec.phone].add(surname)
     candidates = {phone: sorted(n) for phone, n in surnames.items() if len(n) >= minimum}
     found = {}
-    if candidates:
-        import duckdb
-
-        con = duckdb.connect()
-        try:
-            for phone, phone_surnames in candidates.items():
-                distinct = _distinct_surnames(phone_surnames, float(cfg["shared_name_similarity"]), con)
-                if distinct >= minimum:
-                    found[phone] = distinct
-        finally:
-            con.close()
+    for phone, distinct in _distinct_surnames(candidates, float(cfg["shared_name_similarity"])).items():
+        if distinct >= minimum:
+            found[phone] = distinct
     SharedNumber.objects.bulk_create(
         [SharedNumber(e164=p, origin=SharedNumber.Origin.DETECTED, distinct_names=n,
                       label=f"{n} different surnames") for p, n in found.items()],
@@ -130,17 +123,32 @@ def detect_shared_numbers(records: Iterable[Record], known: set[str]) -> dict[st
     return found
 
 
-def _distinct_surnames(surnames: list[str], similarity: float, con) -> int:
-    """How many different surnames a list is, counting near-spellings once."""
-    pairs = con.execute(
-        "SELECT a.n, b.n FROM (SELECT unnest($1) AS n) a, (SELECT unnest($1) AS n) b "
-        "WHERE a.n < b.n AND jaro_winkler_similarity(a.n, b.n) >= $2", [surnames, similarity]
-    ).fetchall()
-    uf = _UnionFind(len(surnames))
-    index = {n: i for i, n in enumerate(surnames)}
-    for a, b in pairs:
-        uf.union(index[a], index[b])
-    return len({uf.find(i) for i in range(len(surnames))})
+def _distinct_surnames(candidates: dict[str, list[str]], similarity: float) -> dict[str, int]:
+    """How many different surnames each number's list is, near-spellings counted once.
+    One DuckDB query for every number (a query per number costs ms each, minutes at scale)."""
+    if not candidates:
+        return {}
+    import duckdb
+    import pyarrow as pa
+
+    phones = [p for p, names in candidates.items() for _ in names]
+    surnames = [n for names in candidates.values() for n in names]
+    con = duckdb.connect()
+    try:
+        con.register("names", pa.table({"phone": phones, "n": surnames}))
+        pairs = con.execute(
+            "SELECT a.phone, a.n, b.n FROM names a JOIN names b ON a.phone = b.phone AND a.n < b.n "
+            "WHERE jaro_winkler_similarity(a.n, b.n) >= ?", [similarity]).fetchall()
+    finally:
+        con.close()
+    index = {(p, n): i for i, (p, n) in enumerate(zip(phones, surnames))}
+    uf = _UnionFind(len(phones))
+    for phone, a, b in pairs:
+        uf.union(index[(phone, a)], index[(phone, b)])
+    roots: dict[str, set[int]] = defaultdict(set)
+    for i, phone in enumerate(phones):
+        roots[phone].add(uf.find(i))
+    return {phone: len(r) for phone, r in roots.items()}
 
 
 # ---------------------------------------------------------------- clustering
@@ -276,7 +284,7 @@ def cluster(records: list[Record], shared: set[str], overrides: list[tuple[str, 
     for a, b, _ in edges:
         uf.try_union(a, b)
     if cfg["link_unique_names"]:
-        _link_unique_names(keys, uf)
+        _link_unique_names(keys, uf, sig_contacts, int(cfg["unique_name_min_contacts"]))
 
     groups: dict[int, list[int]] = defaultdict(list)
     for contact_id, sig in contact_sig.items():
@@ -285,31 +293,43 @@ def cluster(records: list[Record], shared: set[str], overrides: list[tuple[str, 
     return Clustering(list(groups.values()), unresolved, len(keys), len(edges), shared, timings)
 
 
-def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind) -> int:
+def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contacts: list[int],
+                       min_contacts: int) -> int:
     """A cluster with a name but no number, address or postcode (a web chat that gave
-    only a name or an e-mail) joins the one caller known by exactly that full name,
-    when no other caller has it. Splink alone scores name-only agreement below the
-    threshold, rightly for common names; uniqueness in the force's own data is the
-    missing evidence."""
+    only a name or an e-mail) joins the one caller known by exactly that full name, when
+    no other caller has it and that caller is a frequent one (at least `min_contacts`
+    contacts: a name-only contact is far likelier to come from someone who contacts the
+    force often). Splink alone scores name-only agreement below the threshold, rightly
+    for common names; uniqueness in the force's own data is the missing evidence."""
     strong_roots: dict[str, set[int]] = defaultdict(set)
     weak: dict[int, set[str]] = defaultdict(set)
-    strong = set()
+    size: Counter = Counter()
+    for sig in range(len(keys)):
+        size[uf.find(sig)] += sig_contacts[sig]
+    strong, shared = set(), set()
     for sig, key in enumerate(keys):
         if key[0] or key[4] or key[5]:  # number, address or postcode
             strong.add(uf.find(sig))
+        if key[1]:  # a shared number's contact: the name belongs to that site's people
+            shared.add(uf.find(sig))
     for sig, key in enumerate(keys):
         first, surname = key[2], key[3]
         if not (first and surname) or len(first) < 2:
             continue
         root = uf.find(sig)
-        (strong_roots[f"{first} {surname}"].add(root) if root in strong else weak[root].add(f"{first} {surname}"))
+        if root in strong:
+            strong_roots[f"{first} {surname}"].add(root)
+        elif root not in shared:
+            weak[root].add(f"{first} {surname}")
     linked = 0
     for root, names in weak.items():
         targets = set()
         for name in names:
             targets |= strong_roots.get(name, set())
-        if len(targets) == 1 and uf.try_union(targets.pop(), root):
-            linked += 1
+        if len(targets) == 1:
+            target = targets.pop()
+            if size[target] >= min_contacts and uf.try_union(target, root):
+                linked += 1
     return linked
 
 
