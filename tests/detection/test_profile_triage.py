@@ -1,5 +1,4 @@
 """Profiles, recent counts and the triage suggestion."""
-import datetime as dt
 
 import pytest
 

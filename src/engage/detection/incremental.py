@@ -18,10 +18,9 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from engage.contacts.models import Contact
 from engage.detection import engine, sql
 from engage.detection import windows as W
-from engage.detection.models import Episode, EvaluatedContact
+from engage.detection.models import Episode
 from engage.detection.places import place_key_of
 from engage.detection.rules import Rule
 from engage.detection.store import Context, Row, absorb, reconcile_subject, subject_contacts, subject_key

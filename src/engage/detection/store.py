@@ -4,8 +4,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection
-
 from engage.contacts.models import Contact
 from engage.detection import windows as W
 from engage.detection.engine import EpisodeSpec
@@ -169,6 +167,3 @@ def stored_specs(rule_names: Iterable[str] | None = None) -> list[EpisodeSpec]:
                                  tuple(sorted(evidence.get(e.pk, [])))))
     return sorted(specs)
 
-
-def vendor() -> str:
-    return connection.vendor
