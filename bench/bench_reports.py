@@ -103,8 +103,8 @@ def build() -> None:
         ep = Episode.objects.get(caller_id=c)
         Intervention.objects.create(case=case, kind="visit", started_on=(ep.last_contact_at + dt.timedelta(days=10)).date())
     with connection.cursor() as cur:
-        cur.execute("INSERT INTO service_callbacktask (contact_id, created_at, due_at, priority, reasons, status, outcome, incident_number, note) "
-                    "SELECT id, arrived_at, arrived_at, 0, '[]', 'open', '', '', '' FROM contacts_contact WHERE channel = '999' AND abandoned")
+        cur.execute("INSERT INTO service_callbacktask (contact_id, arrived_at, created_at, due_at, priority, reasons, status, outcome, incident_number, note) "
+                    "SELECT id, arrived_at, arrived_at, arrived_at, 0, '[]', 'open', '', '', '' FROM contacts_contact WHERE channel = '999' AND abandoned")
         cur.execute("ANALYZE")
     print(f"  built {N:,} contacts in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -142,6 +142,11 @@ def main() -> None:
     try:
         have = Contact.objects.count()
         call_command("migrate", verbosity=0, skip_checks=True)
+        from django.db import connection
+
+        with connection.cursor() as cur:  # tasks made before the field existed
+            cur.execute("UPDATE service_callbacktask SET arrived_at = (SELECT arrived_at FROM contacts_contact c "
+                        "WHERE c.id = contact_id) WHERE arrived_at IS NULL")
     except Exception:
         have = -1
     if have != N:

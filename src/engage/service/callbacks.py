@@ -120,7 +120,8 @@ def create_tasks(contact_ids: list[int] | None = None) -> int:
             try:
                 with transaction.atomic():
                     CallbackTask.objects.create(
-                        contact=contact, due_at=contact.arrived_at + target, priority=priority, reasons=reasons
+                        contact=contact, arrived_at=contact.arrived_at, due_at=contact.arrived_at + target,
+                        priority=priority, reasons=reasons,
                     )
                 created += 1
             except IntegrityError:  # created meanwhile by another import
@@ -181,13 +182,27 @@ def record_outcome(
     return task
 
 
+def _abandoned_999_in(month: str, start_utc: dt.datetime, end_utc: dt.datetime) -> int:
+    """From the service aggregate (brought up to date first), else counted from contacts."""
+    from django.db.models import Sum
+
+    from engage.service.aggregate import ensure_month
+    from engage.service.models import ServiceMonth
+
+    ensure_month(month)
+    rolled = ServiceMonth.objects.filter(month=month, channel=Channel.EMERGENCY, abandoned=True).aggregate(n=Sum("contacts"))["n"]
+    if rolled is not None:
+        return rolled
+    return Contact.objects.filter(abandoned_999(), arrived_at__gte=start_utc, arrived_at__lt=end_utc).count()
+
+
 def monthly_figures(month: str) -> dict:
     """Abandoned 999 calls in the month (by arrival), share called back within target, outcomes, minutes."""
     first, last = month_bounds(month)
     start_utc, end_utc = local_day_bounds(first, last)
-    abandoned = Contact.objects.filter(abandoned_999(), arrived_at__gte=start_utc, arrived_at__lt=end_utc).count()
-    tasks = CallbackTask.objects.filter(contact__arrived_at__gte=start_utc, contact__arrived_at__lt=end_utc).values_list(
-        "contact__arrived_at", "started_at", "outcome", "status", "handler_seconds"
+    abandoned = _abandoned_999_in(month, start_utc, end_utc)
+    tasks = CallbackTask.objects.filter(arrived_at__gte=start_utc, arrived_at__lt=end_utc).values_list(
+        "arrived_at", "started_at", "outcome", "status", "handler_seconds"
     )
     target = callback_target()
     within = attempted = 0

@@ -47,6 +47,7 @@ class CallbackTask(models.Model):
         NO_ANSWER = "no_answer", "No answer: escalate to trace"
 
     contact = models.OneToOneField("contacts.Contact", on_delete=models.CASCADE, related_name="callback_task")
+    arrived_at = models.DateTimeField(null=True, db_index=True)  # the call's, copied: monthly figures by index
     created_at = models.DateTimeField(auto_now_add=True)
     due_at = models.DateTimeField()  # the call's arrival + the callback target
     priority = models.PositiveSmallIntegerField(default=0, db_index=True)  # higher first
