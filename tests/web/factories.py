@@ -21,16 +21,34 @@ def make_user(username: str, role: str, areas: list[str] | None = None, email: s
     return user
 
 
+def make_users(specs: list[tuple[str, str, list[str], str]]) -> list:
+    """Many users at once (the permission table builds a world per cell, so this is hot)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from engage.accounts.models import Profile
+
+    hashed = make_password(PASSWORD)
+    User = get_user_model()
+    users = User.objects.bulk_create(User(username=u, password=hashed, email=e) for u, _, _, e in specs)
+    if users and users[0].pk is None:  # backends that don't return ids from bulk_create
+        users = list(User.objects.filter(username__in=[s[0] for s in specs]).order_by("pk"))
+    Profile.objects.bulk_create(Profile(user=user, role=role, area_codes=areas) for user, (_, role, areas, _) in zip(users, specs))
+    return users
+
+
 def make_caller(name: str, number: str, postcode: str, area: str, contacts: int = 6, start: datetime = T0) -> Caller:
     caller = Caller.objects.create(display_name=name, primary_number=number, postcode=postcode, area_code=area)
-    for i in range(contacts):
-        Contact.objects.create(
+    Contact.objects.bulk_create(
+        Contact(
             channel=Channel.NON_EMERGENCY if i % 2 else Channel.EMERGENCY,
             arrived_at=start + timedelta(hours=i),
             phone_raw=number, phone_e164=number, phone_status=PhoneStatus.PRESENT,
             name=name, address=f"1 High Street, {postcode}", postcode=postcode,
             subject="Concern for welfare" if i % 3 else "Noise", caller=caller,
         )
+        for i in range(contacts)
+    )
     return caller
 
 
@@ -58,15 +76,17 @@ class World:
 
 
 def make_world() -> World:
-    users = {
-        Role.HANDLER: make_user("handler", Role.HANDLER),
-        Role.COORDINATOR: make_user("coordinator", Role.COORDINATOR, email="coord@engage.invalid"),
-        Role.INSPECTOR: make_user("inspector", Role.INSPECTOR),
-        Role.CSU: make_user("csu_cam", Role.CSU, ["CAM"]),
-        Role.ANALYST: make_user("analyst", Role.ANALYST),
-        Role.ADMIN: make_user("admin", Role.ADMIN),
-        "csu_pet": make_user("csu_pet", Role.CSU, ["PET"]),
-    }
+    specs = [
+        ("handler", Role.HANDLER, [], ""),
+        ("coordinator", Role.COORDINATOR, [], "coord@engage.invalid"),
+        ("inspector", Role.INSPECTOR, [], ""),
+        ("csu_cam", Role.CSU, ["CAM"], ""),
+        ("analyst", Role.ANALYST, [], ""),
+        ("admin", Role.ADMIN, [], ""),
+        ("csu_pet", Role.CSU, ["PET"], ""),
+    ]
+    made = make_users(specs)
+    users = {(spec[1] if spec[0] != "csu_pet" else "csu_pet"): user for spec, user in zip(specs, made)}
     coordinator = users[Role.COORDINATOR]
     cam = make_caller("Alice Example", "+447700900001", "CB1 2AB", "CAM")
     pet = make_caller("Bob Example", "+447700900002", "PE1 1AA", "PET")
