@@ -83,3 +83,19 @@ def test_did_separates_intervention_from_regression_to_the_mean():
 def test_did_says_when_too_few_callers():
     got = did_estimate(window=28, samples=100)
     assert got["estimate_contacts"] is None and "too few" in got["note"]
+
+
+def test_cached_figures_follow_new_data():
+    from engage.impact.cache import cached, data_version
+
+    rep = caller()
+    episode(rep, at("2025-03-10 12:00"))
+    calls_for(rep, "2025-03-01 00:00", 2, 1)
+    first = cached("share:2025-03", lambda: repeat_share_by_month("2025-03", count=1))
+    assert first[0]["repeat_contacts"] == 2
+    assert cached("share:2025-03", lambda: 1 / 0) == first  # same data: served from the snapshot
+    calls_for(rep, "2025-03-05 00:00", 1, 1)  # a new contact changes the version
+    assert cached("share:2025-03", lambda: repeat_share_by_month("2025-03", count=1))[0]["repeat_contacts"] == 3
+    v = data_version()
+    intervention(case(rep), dt.date(2025, 3, 20))
+    assert data_version() != v

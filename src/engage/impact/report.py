@@ -59,7 +59,10 @@ def monthly_report(month: str) -> dict:
     service = service_report(month)
     service["online_reports"] = recorded_within(month)
     service["callbacks"] = monthly_figures(month)
-    ba = intervened_before_after()
+    from engage.impact.cache import cached, data_version
+
+    version = data_version()
+    ba = cached("before_after", intervened_before_after, version)
     data = {
         "month": month,
         "force": section("force").get("name", ""),
@@ -68,8 +71,8 @@ def monthly_report(month: str) -> dict:
         "cases": cases_summary(month),
         "impact": {
             "before_after": {w: {k: v for k, v in d.items() if k != "rows"} for w, d in ba.items()},
-            "share_by_month": repeat_share_by_month(month),
-            "did": did_estimate(),
+            "share_by_month": cached(f"share:{month}", lambda: repeat_share_by_month(month), version),
+            "did": cached("did", did_estimate, version),
             "limits": LIMITS,
         },
     }

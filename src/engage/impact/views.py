@@ -17,12 +17,16 @@ from engage.accounts.permissions import role_required
 
 @role_required(*REPORT_ROLES)
 def overview(request: HttpRequest) -> HttpResponse:
+    from engage.impact.cache import cached, data_version
+
     month = chosen_month(request)
-    ba = intervened_before_after()
+    version = data_version()
+    ba = cached("before_after", intervened_before_after, version)
     record(request, "view", "contact_list", "", "impact: intervened callers before/after")
     return render(request, "impact/overview.html", {
-        "month": month, "before_after": ba, "share": repeat_share_by_month(month) if month else [],
-        "did": did_estimate(), "limits": LIMITS, "plotly_src": plotly_src(),
+        "month": month, "before_after": ba,
+        "share": cached(f"share:{month}", lambda: repeat_share_by_month(month), version) if month else [],
+        "did": cached("did", did_estimate, version), "limits": LIMITS, "plotly_src": plotly_src(),
     })
 
 

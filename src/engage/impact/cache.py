@@ -1,0 +1,50 @@
+"""Impact figures cached per data version (docs/reports.md, "Impact", performance).
+
+The version is read in a few indexed aggregates: the newest contact id and the days
+still to be re-aggregated (imports), the callers' last update (merges and splits move
+contacts between callers), and the episodes' and interventions' counts and last changes.
+Any import, merge, new episode or intervention changes it, so a cached figure is never
+served for data it was not computed from.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Count, Max
+
+
+def data_version() -> str:
+    from engage.cases.models import Case, Intervention
+    from engage.contacts.models import Contact
+    from engage.detection.models import Episode
+    from engage.identity.models import Caller
+    from engage.service.models import ServiceDirtyDay
+
+    parts = [
+        Contact.objects.aggregate(m=Max("id"))["m"],
+        ServiceDirtyDay.objects.count(),
+        Caller.objects.aggregate(m=Max("updated_at"), n=Count("id")),
+        Episode.objects.aggregate(m=Max("updated_at"), n=Count("id")),
+        Intervention.objects.aggregate(m=Max("recorded_at"), n=Count("id"), s=Max("started_on")),
+        Case.objects.aggregate(n=Count("id")),
+    ]
+    return json.dumps(parts, cls=DjangoJSONEncoder, sort_keys=True)
+
+
+def cached(key: str, compute: Callable[[], object], version: str | None = None) -> object:
+    """compute() once per data version; JSON round-trip so cold and warm results look alike."""
+    from engage.impact.models import ImpactSnapshot
+
+    version = version or data_version()
+    hit = ImpactSnapshot.objects.filter(key=key, version=version).values_list("payload", flat=True).first()
+    if hit is not None:
+        return hit
+    started = time.perf_counter()
+    payload = json.loads(json.dumps(compute(), cls=DjangoJSONEncoder))
+    ImpactSnapshot.objects.update_or_create(
+        key=key, defaults={"version": version, "payload": payload, "seconds": time.perf_counter() - started}
+    )
+    return payload
