@@ -72,14 +72,17 @@ def inject(rng: np.random.Generator, name: str, rows: list, truth: list[list],
         at = int(rng.integers(i + 1, len(rows)))
         inserts.setdefault(at, []).append((copy, [copy[0], truth[i][1], "duplicate_key"]))
         counts["duplicate_key"] += 1
-    if inserts:
-        new_rows, new_truth = [], []
-        for i, (row, tr) in enumerate(zip(rows, truth)):
-            new_rows.append(row)
-            new_truth.append(tr)
-            for copy, ctr in inserts.get(i, []):
+    if inserts:  # splice the copies in after their positions (slices: C speed)
+        new_rows, new_truth, prev = [], [], 0
+        for at in sorted(inserts):
+            new_rows.extend(rows[prev:at + 1])
+            new_truth.extend(truth[prev:at + 1])
+            for copy, ctr in inserts[at]:
                 new_rows.append(copy)
                 new_truth.append(ctr)
+            prev = at + 1
+        new_rows.extend(rows[prev:])
+        new_truth.extend(truth[prev:])
         rows[:] = new_rows
         truth[:] = new_truth
     return counts
