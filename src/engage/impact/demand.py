@@ -89,6 +89,9 @@ def whatif(reduce_repeat: float = 0.0, roster: dict[str, list[int]] | None = Non
         raise ValueError("no 999/101 calls imported")
     end = last + dt.timedelta(seconds=1)
     start = end - dt.timedelta(days=days)
+    from engage.impact.cache import cached, data_version
+
+    version = data_version()
     tg = targets()
     repeaters = repeat_callers()
     out = {"period": f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC", "days": days,
@@ -96,8 +99,11 @@ def whatif(reduce_repeat: float = 0.0, roster: dict[str, list[int]] | None = Non
     for line in ("999", "101"):
         threshold, target = tg[line]["seconds"], tg[line]["share"]
         calls = load_calls(line, start, end)
-        base_roster = (
-            fit_roster(calls, threshold) if fit == "simulate" else erlang_roster(calls, threshold, target)
+        # Fitting runs several simulations: cached per data version like other impact figures.
+        base_roster = cached(
+            f"roster:{line}:{days}:{fit}",
+            lambda: fit_roster(calls, threshold) if fit == "simulate" else erlang_roster(calls, threshold, target),
+            version,
         )
         scenario_roster = (roster or {}).get(line, base_roster)
         scenario_calls = drop_repeat_demand(calls, repeaters, reduce_repeat / 100.0, seed) if reduce_repeat else calls
