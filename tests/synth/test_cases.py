@@ -37,6 +37,7 @@ def _import(person: str, contacts: int, caller: Caller) -> None:
         SourceRecord.objects.create(contact=contact, system="acd", source_key=f"{person}-{k}", file_name="acd.csv")
 
 
+@pytest.mark.postgres
 @pytest.mark.django_db
 def test_intervened_people_get_a_case_with_triage_and_intervention(folder):
     ann, bob, cy = (Caller.objects.create(display_name=n) for n in ("Ann Lee", "Bob Ray", "Cy Fox"))
