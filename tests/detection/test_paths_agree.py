@@ -59,19 +59,32 @@ def _insert(specs, callers):
 @pytest.mark.django_db
 @pytest.mark.postgres
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(stream=st.lists(contact_st, min_size=1, max_size=45), cuts=st.lists(st.integers(1, 12), min_size=1, max_size=8))
-def test_incremental_equals_batch(stream, cuts):
+@given(stream=st.lists(contact_st, min_size=1, max_size=45), cuts=st.lists(st.integers(1, 12), min_size=1, max_size=8),
+       changes=st.lists(st.tuples(st.integers(0, 44), st.integers(0, 2), st.sampled_from(["", "ADMIN", "HOAX"]),
+                                  st.sampled_from(PLACES)), max_size=6),
+       change_after=st.integers(0, 5))
+def test_incremental_equals_batch(stream, cuts, changes, change_after):
+    """Also with identity moving contacts between callers, and later joins changing a
+    contact's opening code or place, between imports (each change re-sent as the importer
+    and identity would)."""
     Episode.objects.all().delete()
     EvaluatedContact.objects.all().delete()
     Contact.objects.all().delete()
     Caller.objects.all().delete()
     callers = [Caller.objects.create(display_name="A"), Caller.objects.create(display_name="B")]
     ctx = Context(RULES, "Europe/London", frozenset())
-    i, k = 0, 0
+    i, k, inserted = 0, 0, []
     while i < len(stream):  # arrival order is the list order: random relative to time
         n = cuts[k % len(cuts)]
         ids = _insert(stream[i:i + n], callers)
+        inserted += ids
         incremental.process(ids, ctx)
+        if k == change_after:
+            for index, who, code, place in changes:
+                cid = inserted[index % len(inserted)]
+                Contact.objects.filter(pk=cid).update(caller=callers[who] if who < 2 else None, opening_code=code,
+                                                      location=place, place_key="")
+                incremental.process([cid], ctx)
         i, k = i + n, k + 1
     results = batch.detect(batch.load_contacts(), RULES, "Europe/London")
     expected = sorted(s for r in results for s in r.specs())
