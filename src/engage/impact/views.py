@@ -9,7 +9,7 @@ from django.shortcuts import render
 
 from engage.accounts.audit import record
 from engage.impact.measures import LIMITS, did_estimate, intervened_before_after, repeat_share_by_month
-from engage.impact.report import monthly_report, render_pdf
+from engage.impact.report import _from_first_data, monthly_report, render_pdf
 from engage.service.levels import latest_month, months_back
 from engage.service.views import REPORT_ROLES, _next_month, chosen_month, plotly_src
 from engage.accounts.permissions import role_required
@@ -25,7 +25,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     record(request, "view", "contact_list", "", "impact: intervened callers before/after")
     return render(request, "impact/overview.html", {
         "month": month, "before_after": ba,
-        "share": cached(f"share:{month}", lambda: repeat_share_by_month(month), version) if month else [],
+        "share": _from_first_data(cached(f"share:{month}", lambda: repeat_share_by_month(month), version),
+                                  lambda r: r["contacts"]) if month else [],
         "did": cached("did", did_estimate, version), "limits": LIMITS, "plotly_src": plotly_src(),
     })
 
