@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -408,7 +409,7 @@ def _columns(*cols) -> list[tuple]:
 
 
 def _truth(keys: np.ndarray, pids: np.ndarray) -> list[list]:
-    return [[k, p, ""] for k, p in zip(keys.tolist(), pids.tolist())]
+    return list(map(list, zip(keys.tolist(), pids.tolist(), itertools.repeat(""))))
 
 
 def rows_phone_for_digital(ch: int, u: float, text: str) -> str:
