@@ -147,3 +147,25 @@ def test_a_later_join_that_changes_a_contacts_code_is_re_evaluated():
     assert not Episode.objects.exists()
     assert incremental.pending_contact_ids() == []
     assert stored_specs() == batch_specs(ENGAGE) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.postgres
+def test_merged_episodes_keep_the_coordinators_decision_and_case_links():
+    from engage.cases.models import Case, EpisodeDecision
+
+    who = caller("K")
+    ctx = Context.load(ENGAGE)
+    incremental.process([contact(at(1, 10, m), who).pk for m in range(5)], ctx)
+    incremental.process([contact(at(10, 10, m), who).pk for m in range(5)], ctx)
+    first, second = Episode.objects.order_by("pk")
+    case = Case.objects.create(caller=who)
+    case.episodes.add(second)
+    EpisodeDecision.objects.create(episode=second, decision="case", case=case, reason="seen")
+    # Late contacts on day 5 bridge them (10 within 7 days either side): the older absorbs the newer.
+    incremental.process([contact(at(5, 10, m), who).pk for m in range(5)], ctx)
+    (episode,) = Episode.objects.all()
+    assert episode.pk == first.pk
+    assert list(case.episodes.all()) == [episode]
+    assert EpisodeDecision.objects.get().episode_id == episode.pk
+    assert stored_specs() == batch_specs(ENGAGE)

@@ -232,6 +232,7 @@ def store(results: list[RuleResult]) -> dict[str, int]:
     from django.db import connection, transaction
 
     from engage.detection.models import Episode
+    from engage.detection.store import move_related
 
     through = Episode.contacts.through
     stats = {"created": 0, "updated": 0, "deleted": 0, "evidence": 0}
@@ -268,10 +269,8 @@ def store(results: list[RuleResult]) -> dict[str, int]:
                 pk_of_no[no] = episode.pk
             for no, episode in updates:
                 pk_of_no[no] = episode.pk
-            for keep, other in absorbed:  # case links follow the episode that absorbed theirs
-                case_ids = list(Episode.cases.through.objects.filter(episode_id=other).values_list("case_id", flat=True))
-                if case_ids:
-                    Episode.objects.get(pk=keep).cases.add(*case_ids)
+            for keep, other in absorbed:  # case links and decisions follow the episode that absorbed theirs
+                move_related(keep, [other])
             stale = [s[0] for ss in stored.values() for s in ss if s[0] not in used] + [o for _, o in absorbed]
             for i in range(0, len(stale), 5000):
                 Episode.objects.filter(pk__in=stale[i:i + 5000]).delete()

@@ -103,11 +103,33 @@ def absorb(keep: Episode, others: Iterable[Episode]) -> None:
     if not others:
         return
     ids = [o.pk for o in others]
-    case_ids = set(Episode.cases.through.objects.filter(episode_id__in=ids).values_list("case_id", flat=True))
-    if case_ids:
-        keep.cases.add(*case_ids)
+    move_related(keep.pk, ids)
     Episode.contacts.through.objects.filter(episode_id__in=ids).update(episode_id=keep.pk)
     Episode.objects.filter(pk__in=ids).delete()
+
+
+def move_related(keep_pk: int, other_pks: list[int]) -> None:
+    """Before episodes are folded into `keep_pk`: what other apps hang on them follows.
+
+    Case links (many-to-many) are added to the kept episode; rows pointing at an episode
+    (e.g. the coordinator's decision, one per episode) move to it unless it has its own.
+    """
+    case_ids = set(Episode.cases.through.objects.filter(episode_id__in=other_pks).values_list("case_id", flat=True))
+    if case_ids:
+        Episode(pk=keep_pk).cases.add(*case_ids)
+    for rel in Episode._meta.related_objects:
+        if rel.many_to_many or rel.related_model is Episode.contacts.through:
+            continue
+        model, field = rel.related_model, rel.field.name
+        rows = model._default_manager.filter(**{f"{field}_id__in": other_pks})
+        if rel.one_to_one:
+            if model._default_manager.filter(**{f"{field}_id": keep_pk}).exists():
+                continue
+            rows = rows.order_by("pk")[:1]
+            first = list(rows.values_list("pk", flat=True))
+            model._default_manager.filter(pk__in=first).update(**{f"{field}_id": keep_pk})
+        else:
+            rows.update(**{f"{field}_id": keep_pk})
 
 
 def apply_spec(episode: Episode, spec: EpisodeSpec) -> Episode:
