@@ -399,7 +399,7 @@ def _emit_cc(rng, pools, c: Segment, people: People, inc: _Incidents, w: _Writte
         address, postcode = w.where[i]
         rows.append([inc.number[i], created[k], CC_SOURCE[ch], w.name_of[i], phone_text, address, postcode,
                      _location(people, pid, u[3]), codes.CODE_NAMES[code], codes.GRADES[grades[k]],
-                     codes.closing_code(code, closing_u[k]), _narrative(pools, people, pid, code, u[4])])
+                     codes.closing_code(code, closing_u[k]), _narrative(pools, people, pid, code, u[4], u[3])])
     sink.emit("cc", rows, _truth(inc.number[order], c.pid[order]))
 
 
@@ -474,11 +474,12 @@ def _location(people: People, pid: int, u: float) -> str:
     return landmark(int(u * 1e6), town)
 
 
-def _narrative(pools, people: People, pid: int, code: int, u: float) -> str:
+def _narrative(pools, people: People, pid: int, code: int, u: float, place_u: float) -> str:
+    """The narrative; a public place in it is the incident's location when that is one."""
     kind = people.kind[pid]
     nb, nb_addr = people.neighbour.get(pid, ("a neighbour", "next door"))
     street = pools.streets[int(u * 7919) % len(pools.streets)]
-    return codes.narrative(kind, code, u, nb, nb_addr, street, landmark(int(u * 1e6), people.town[pid]))
+    return codes.narrative(kind, code, u, nb, nb_addr, street, landmark(int(place_u * 1e6), people.town[pid]))
 
 
 def _people_rows(people: People, numbers: Numbers, keys: list[str]) -> list:

@@ -61,8 +61,8 @@ DISTRICTS: tuple[tuple[str, str, float], ...] = (
     ("PE28", "Huntingdon", 1.5), ("PE29", "Huntingdon", 2.5),
 )
 _INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"  # letters used in the inward code
-LANDMARKS = ("Tesco car park", "bus station", "railway station", "the Grafton Centre",
-             "Queensgate", "Parker's Piece", "the market square", "McDonald's car park",
+LANDMARKS = ("Tesco car park", "bus station", "railway station", "the shopping centre",
+             "the leisure centre", "the park", "the market square", "McDonald's car park",
              "Co-op", "the recreation ground", "Lidl car park", "the cemetery")
 
 # Nicknames and short forms seen in real records ("Jonathan"/"Jon").
