@@ -3,7 +3,8 @@
 The version is read in a few indexed aggregates: the newest contact id and the days
 still to be re-aggregated (imports), the callers' last update (merges and splits move
 contacts between callers), and the episodes' and interventions' counts and last changes.
-Any import, merge, new episode or intervention changes it, so a cached figure is never
+and the cases' status changes, referrals and call blocks (for the monthly report).
+Any import, merge, new episode, intervention or case change alters it, so a cached figure is never
 served for data it was not computed from.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db.models import Count, Max
 
 
 def data_version() -> str:
-    from engage.cases.models import Case, Intervention
+    from engage.cases.models import CallBlock, Case, Intervention, Referral, StatusChange
     from engage.contacts.models import Contact
     from engage.detection.models import Episode
     from engage.identity.models import Caller
@@ -30,6 +31,9 @@ def data_version() -> str:
         Episode.objects.aggregate(m=Max("updated_at"), n=Count("id")),
         Intervention.objects.aggregate(m=Max("recorded_at"), n=Count("id"), s=Max("started_on")),
         Case.objects.aggregate(n=Count("id")),
+        StatusChange.objects.aggregate(n=Count("id"), m=Max("at")),
+        Referral.objects.aggregate(n=Count("id"), m=Max("accepted_at")),
+        CallBlock.objects.aggregate(n=Count("id"), r=Max("requested_at"), d=Max("decided_at")),
     ]
     return json.dumps(parts, cls=DjangoJSONEncoder, sort_keys=True)
 
@@ -48,3 +52,11 @@ def cached(key: str, compute: Callable[[], object], version: str | None = None) 
         key=key, defaults={"version": version, "payload": payload, "seconds": time.perf_counter() - started}
     )
     return payload
+
+
+def cached_pdf(month: str, render: Callable[[], bytes]) -> bytes:
+    """The monthly report PDF, rendered once per data version and month."""
+    import base64
+
+    payload = cached(f"pdf:{month}", lambda: base64.b64encode(render()).decode())
+    return base64.b64decode(payload)

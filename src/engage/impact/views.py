@@ -47,15 +47,23 @@ def report_page(request: HttpRequest) -> HttpResponse:
 
 @role_required(*REPORT_ROLES)
 def report_pdf(request: HttpRequest) -> HttpResponse:
-    report = _report(request)
+    from engage.impact.cache import cached_pdf
+
+    month = chosen_month(request)
+    if not month:
+        raise Http404("no contacts imported yet")
+    body = cached_pdf(month, lambda: pdf_bytes(monthly_report(month)))
+    record(request, "export", "report", month, "monthly performance report PDF")
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="engage-report-{month}.pdf"'
+    return response
+
+
+def pdf_bytes(report: dict) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "report.pdf"
         render_pdf(report, path)
-        body = path.read_bytes()
-    record(request, "export", "report", report["data"]["month"], "monthly performance report PDF")
-    response = HttpResponse(body, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="engage-report-{report["data"]["month"]}.pdf"'
-    return response
+        return path.read_bytes()
 
 
 @role_required(*REPORT_ROLES)

@@ -67,15 +67,20 @@ class Command(BaseCommand):
         print_service(report)
 
     def monthly(self, month: str, opts: dict) -> None:
-        from engage.impact.report import monthly_report, render_html, render_pdf
+        from engage.impact.cache import cached_pdf
+        from engage.impact.report import monthly_report, render_html
+        from engage.impact.views import pdf_bytes
 
-        report = monthly_report(month)
         if opts["pdf"]:
             path = Path(opts["pdf"])
             if not path.parent.exists():
                 raise CommandError(f"--pdf: folder {path.parent} does not exist")
-            pages = render_pdf(report, path)
-            self.stderr.write(f"wrote {path} ({pages} pages)")
+            body = cached_pdf(month, lambda: pdf_bytes(monthly_report(month)))
+            path.write_bytes(body)
+            self.stderr.write(f"wrote {path} ({len(body):,} bytes)")
+            if not opts["html"] and not opts["json"]:
+                return
+        report = monthly_report(month)
         if opts["html"]:
             Path(opts["html"]).write_text(render_html(report, standalone=True))
             self.stderr.write(f"wrote {opts['html']}")
