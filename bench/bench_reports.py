@@ -154,9 +154,11 @@ def main() -> None:
         build()
     from engage.service.aggregate import rebuild_all
 
-    t = time.perf_counter()
-    rows = rebuild_all()
-    print(f"service aggregate rebuilt from all contacts: {rows:,} rows in {time.perf_counter() - t:.1f} s (once; kept current on import)")
+    if not os.environ.get("BENCH_REPORTS_SKIP_REBUILD"):
+        t = time.perf_counter()
+        rows = rebuild_all()
+        print(f"service aggregate rebuilt from all contacts: {rows:,} rows in {time.perf_counter() - t:.1f} s "
+              "(once; kept current on import)")
     user, _ = User.objects.get_or_create(username="bench-analyst")
     Profile.objects.get_or_create(user=user, defaults={"role": "analyst"})
     handler, _ = User.objects.get_or_create(username="bench-handler")
@@ -202,7 +204,10 @@ def main() -> None:
     from engage.impact.models import ImpactSnapshot
 
     print(f"{'page / command':50} {'cold s':>7} {'warm s':>7} {'bare SQL s':>10} {'warm/bare':>9}  warm <2 s?")
+    only = os.environ.get("BENCH_REPORTS_ONLY", "")
     for name, fn, base in cases:
+        if only and only not in name:
+            continue
         ImpactSnapshot.objects.all().delete()  # cold: impact figures recomputed from contacts
         t = time.perf_counter()
         fn()

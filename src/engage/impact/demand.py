@@ -108,11 +108,11 @@ def whatif(reduce_repeat: float = 0.0, roster: dict[str, list[int]] | None = Non
         scenario_roster = (roster or {}).get(line, base_roster)
         scenario_calls = drop_repeat_demand(calls, repeaters, reduce_repeat / 100.0, seed) if reduce_repeat else calls
         obs = observed(calls, threshold)
-        base = simulate(calls, base_roster, threshold)
+        base = cached(f"baseline:{line}:{days}:{fit}", lambda: simulate(calls, base_roster, threshold).as_dict(), version)
         scen = simulate(scenario_calls, scenario_roster, threshold)
         out["lines"][line] = {
             "threshold": threshold, "target": target,
-            "observed": obs.as_dict(), "baseline": base.as_dict(), "scenario": scen.as_dict(),
+            "observed": obs.as_dict(), "baseline": base, "scenario": scen.as_dict(),
             "baseline_roster": base_roster, "scenario_roster": scenario_roster,
             "repeat_calls": int(np.isin(calls.caller, list(repeaters)).sum()) if repeaters else 0,
             "calls_removed": len(calls) - len(scenario_calls),

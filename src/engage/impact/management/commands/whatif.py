@@ -47,7 +47,7 @@ class Command(BaseCommand):
         from rich.console import Console
         from rich.table import Table
 
-        console = Console()
+        console = Console(file=self.stdout)
         table = Table(title=f"What if: {pct:g}% fewer repeat-caller calls ({result['period']})")
         for col in ("Line", "Target", "Observed", "Baseline (sim)", "Scenario", "Mean wait base → scen", "Abandoned base → scen",
                     "Calls removed", "Handler hours freed"):

@@ -44,4 +44,4 @@ class Command(BaseCommand):
             table.add_column(col)
         for r in rows:
             table.add_row(str(r["task"]), r["arrived_at"][:19], r["number"], str(r["priority"]), "; ".join(r["reasons"]), r["status"])
-        Console().print(table)
+        Console(file=self.stdout).print(table)

@@ -64,7 +64,7 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps(report, indent=2, default=str))
             return
-        print_service(report)
+        print_service(report, self.stdout)
 
     def monthly(self, month: str, opts: dict) -> None:
         from engage.impact.cache import cached_pdf
@@ -87,7 +87,7 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps(report["data"], indent=2, default=str))
         elif not opts["pdf"] and not opts["html"]:
-            print_service(report["data"]["service"])
+            print_service(report["data"]["service"], self.stdout)
 
 
 def _pct(v) -> str:
@@ -98,11 +98,11 @@ def _s(v) -> str:
     return "–" if v is None else f"{v:.1f}"
 
 
-def print_service(report: dict) -> None:
+def print_service(report: dict, out=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(file=out)
     table = Table(title=f"Service levels {report['month']} (Europe/London)")
     for col in ("Line", "Target", "Service level", "Offered", "Answered", "Abandoned", "Abandoned %", "Mean s", "Median s", "P90 s"):
         table.add_column(col, justify="right")
