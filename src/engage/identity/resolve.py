@@ -57,11 +57,21 @@ def identity_config() -> dict:
     return {**defaults, **config.section("identity")}
 
 
-def shared_numbers() -> set[str]:
-    """Numbers never linked as one caller: the configured list plus SharedNumber rows."""
+def configured_shared_numbers() -> set[str]:
     region = config.section("force").get("phone_region", "GB")
-    configured = {normalise(str(n), region).e164 for n in identity_config()["shared_numbers"]}
-    return (configured | set(SharedNumber.objects.values_list("e164", flat=True))) - {""}
+    return {normalise(str(n), region).e164 for n in identity_config()["shared_numbers"]} - {""}
+
+
+def shared_numbers(among: Iterable[str] | None = None) -> set[str]:
+    """Numbers never linked as one caller: the configured list plus SharedNumber rows
+    (only those `among` the given numbers, when given: the live receiver's batch)."""
+    if among is None:
+        return configured_shared_numbers() | set(SharedNumber.objects.values_list("e164", flat=True))
+    wanted = sorted(set(among) - {""})
+    found = configured_shared_numbers() & set(wanted)
+    for start in range(0, len(wanted), CHUNK):
+        found.update(SharedNumber.objects.filter(e164__in=wanted[start:start + CHUNK]).values_list("e164", flat=True))
+    return found
 
 
 # ---------------------------------------------------------------- records
@@ -393,10 +403,14 @@ def _assign_incremental(clusters: list[list[int]], current: dict[int, int | None
     return assignment
 
 
-def _write_assignment(assignment: dict[int, int | None], current: dict[int, int | None]) -> tuple[dict[int, int], int]:
-    """Create new callers, point changed contacts at their caller. Returns (new id map, contacts changed)."""
+def _write_assignment(assignment: dict[int, int | None], current: dict[int, int | None],
+                      values: dict[int, dict[str, str]] | None = None) -> tuple[dict[int, int], int]:
+    """Create new callers (with their fields when `values` has them, keyed by
+    placeholder), point changed contacts at their caller. Returns (new id map, contacts changed)."""
     placeholders = sorted({c for c in assignment.values() if c is not None and c < 0}, reverse=True)
-    new_ids = dict(zip(placeholders, _create_callers(len(placeholders))))
+    fields = ["display_name", "name_key", "primary_number", "postcode", "area_code"]
+    rows = [tuple(values[ph][f] for f in fields) for ph in placeholders] if values else ()
+    new_ids = dict(zip(placeholders, _create_callers(len(placeholders), rows)))
     changes = []
     for contact_id, caller in assignment.items():
         caller = new_ids.get(caller, caller)
@@ -484,7 +498,25 @@ def refresh_callers(caller_ids: Iterable[int], shared: set[str] | None = None,
             found = _rows(f"WHERE caller_id IN ({marks})", chunk)
             records += found
             caller_of.update((r.contact_id, r.caller_id) for r in found)
-    wanted = set(ids)
+    values = _collect_values(set(ids), records, caller_of, shared)
+    fields = ["display_name", "name_key", "primary_number", "postcode", "area_code"]
+    changed = []
+    with connection.cursor() as cur:
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            marks = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"SELECT id, {', '.join(fields)} FROM {Caller._meta.db_table} WHERE id IN ({marks})", chunk)
+            for pk, *old in cur.fetchall():
+                new = [values[pk][f] for f in fields]
+                if new != list(old):
+                    changed.append((pk, *new))
+    _bulk_update(Caller._meta.db_table, fields, changed, stamp="updated_at")
+    return len(changed)
+
+
+def _collect_values(wanted: set[int], records: list[Record], caller_of: dict[int, int | None],
+                    shared: set[str]) -> dict[int, dict[str, str]]:
+    """Caller fields from its contacts: most common name, unshared number, postcode."""
     names: dict[int, Counter] = defaultdict(Counter)
     numbers: dict[int, Counter] = defaultdict(Counter)
     postcodes: dict[int, Counter] = defaultdict(Counter)
@@ -496,22 +528,11 @@ def refresh_callers(caller_ids: Iterable[int], shared: set[str] | None = None,
             names[caller][rec.name.strip()] += 1
         if rec.phone and rec.phone not in shared:
             numbers[caller][rec.phone] += 1
-        if postcode_key(rec.postcode):
-            postcodes[caller][postcode_key(rec.postcode)] += 1
-    fields = ["display_name", "name_key", "primary_number", "postcode", "area_code"]
-    changed = []
-    with connection.cursor() as cur:
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start:start + CHUNK]
-            marks = ", ".join(["%s"] * len(chunk))
-            cur.execute(f"SELECT id, {', '.join(fields)} FROM {Caller._meta.db_table} WHERE id IN ({marks})", chunk)
-            for pk, *old in cur.fetchall():
-                values = _caller_values(names[pk], numbers[pk], postcodes[pk])
-                new = [values[f] for f in fields]
-                if new != list(old):
-                    changed.append((pk, *new))
-    _bulk_update(Caller._meta.db_table, fields, changed, stamp="updated_at")
-    return len(changed)
+        if rec.postcode:
+            key = postcode_key(rec.postcode)
+            if key:
+                postcodes[caller][key] += 1
+    return {c: _caller_values(names[c], numbers[c], postcodes[c]) for c in wanted}
 
 
 def _most_common(counter: Counter) -> str:
@@ -629,7 +650,13 @@ def _resolve(full: bool, only: set[int] | None = None) -> ResolveResult:
             assignment.update({c: None for c in clustering.unresolved})
         else:
             assignment = _assign_incremental(clustering.clusters, current)
-        new_ids, result.contacts_changed = _write_assignment(assignment, current)
+        values = None
+        if full:  # new callers are written whole, not created blank and updated
+            placeholder_of = dict(current)
+            placeholder_of.update(assignment)
+            values = _collect_values({c for c in assignment.values() if c is not None and c < 0}, records,
+                                     placeholder_of, shared)
+        new_ids, result.contacts_changed = _write_assignment(assignment, current, values)
         result.callers_created = len(new_ids)
         affected = {new_ids.get(c, c) for c in assignment.values() if c is not None}
         previous = {current[c] for c in assignment if current.get(c) is not None}
@@ -638,7 +665,7 @@ def _resolve(full: bool, only: set[int] | None = None) -> ResolveResult:
         if full:
             final = dict(current)
             final.update({c: new_ids.get(caller, caller) for c, caller in assignment.items()})
-            refresh_callers(affected | previous, shared, records, final)
+            refresh_callers((affected | previous) - set(new_ids.values()), shared, records, final)
         else:
             refresh_callers(affected | previous, shared)
         result.callers_deleted = _delete_orphans(previous - affected) if full else _delete_orphans(previous)
@@ -701,7 +728,7 @@ def attach_new(contact_ids: Sequence[int]) -> int:
         records += _rows(f"WHERE caller_id IS NULL AND id IN ({marks})", chunk)
     if not records:
         return 0
-    shared = shared_numbers()
+    shared = shared_numbers(among=[r.phone for r in records])
     numbers = sorted({r.phone for r in records if r.phone and r.phone not in shared})
     by_number = _callers_by_number(numbers)
     by_name = _callers_by_name_postcode(
