@@ -17,7 +17,7 @@ from engage.service.levels import targets
 
 def load_calls(line: str, start: dt.datetime, end: dt.datetime) -> Calls:
     """Calls on `line` arriving in [start, end) with ACD timing, as arrays sorted by arrival."""
-    t = fetch_timings(start, end)
+    t = fetch_timings(start, end, (line,))
     wait = waits(t)
     keep = (t["channel"] == line) & ~np.isnan(wait)
     order = np.argsort(t["arrived"][keep], kind="stable")

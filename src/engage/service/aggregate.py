@@ -81,15 +81,16 @@ def _epoch_sql(column: str) -> str:
     return f"EXTRACT(EPOCH FROM {column})"
 
 
-def fetch_timings(start: dt.datetime, end: dt.datetime) -> dict[str, np.ndarray]:
+def fetch_timings(start: dt.datetime, end: dt.datetime, channels: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """The columns service levels need, for contacts arriving in [start, end), as arrays."""
     table = Contact._meta.db_table
+    only = f" AND channel IN ({', '.join(['%s'] * len(channels))})" if channels else ""
     sql = (
         f"SELECT {_epoch_sql('arrived_at')}, channel, {_epoch_sql('answered_at')}, {_epoch_sql('ended_at')}, "
-        f"queue_seconds, talk_seconds, abandoned, caller_id FROM {table} WHERE arrived_at >= %s AND arrived_at < %s"
+        f"queue_seconds, talk_seconds, abandoned, caller_id FROM {table} WHERE arrived_at >= %s AND arrived_at < %s{only}"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [start, end])
+        cur.execute(sql, [start, end, *channels])
         rows = cur.fetchall()
     if not rows:
         cols = [np.array([], dtype=float)] * 8
