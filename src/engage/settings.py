@@ -71,7 +71,10 @@ def _database() -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
-        db["CONN_MAX_AGE"] = 0
+        # Persistent per-worker connections: opening a SQLite connection (and running
+        # the PRAGMAs) costs more CPU than a flag lookup itself (docs/benchmarks.md).
+        db["CONN_MAX_AGE"] = 600
+        db["CONN_HEALTH_CHECKS"] = True
         # A file, not :memory:, so tests can hand the database to subprocesses
         # (a killed import, a production server); per-process so runs don't collide.
         db["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
