@@ -29,7 +29,7 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 def plotly_src() -> str:
     """The web app's plotly.js route if it has one, else this app's."""
-    for name in ("plotly_js", "web:plotly_js"):
+    for name in ("plotly-js", "plotly_js", "web:plotly-js"):
         try:
             return reverse(name)
         except NoReverseMatch:
