@@ -1,5 +1,6 @@
 """Django settings. DATABASE_URL picks the database; ENGAGE_CONFIG points at a force's TOML."""
 import os
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -109,6 +110,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps' static/ folders; no collectstatic step
+# STATIC_ROOT exists only after an optional `engage collectstatic` (docs/operations.md).
+warnings.filterwarnings("ignore", message="No directory at: ")
 
 EMAIL_BACKEND = os.environ.get("ENGAGE_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = "engage@localhost"

@@ -52,9 +52,10 @@ def test_bad_month_is_404():
     assert login("analyst").get("/service/?month=2025-13").status_code == 404
 
 
-def test_plotly_served_locally():
-    response = login("analyst").get("/service/plotly.js")
-    assert response.status_code == 200 and b"Plotly" in response.content[:5000]
+def test_charts_load_plotly_from_this_server():
+    page = login("analyst").get("/service/").content.decode()
+    assert '<script src="/assets/plotly.js">' in page
+    assert "cdn" not in page.lower()
 
 
 def test_callback_worklist_outcome_with_csrf_and_audit():

@@ -40,6 +40,10 @@ PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "csu.caseload": ("CSU caseload `/csu/`", (CSU,)),
     "meetings.view": ("Meeting agenda `/meetings/` (page, CSV, PDF)", (CO, IN, AN)),
     "audit.view": ("Audit log `/audit/` (search, CSV export)", (AD,)),
+    "flags.handler": ("Incoming-call screen `/flags/handler/`", (H, CO, IN, AD)),
+    "service.view": ("Service levels `/service/` and volumes CSV", (CO, IN, AN, AD)),
+    "service.callbacks": ("Abandoned-999 callback worklist `/service/callbacks/`", (H, CO, IN, AD)),
+    "impact.view": ("Impact, monthly report (page, PDF), what-if `/impact/`", (CO, IN, AN, AD)),
 }
 
 ALL_STAFF = tuple(Role.values)

@@ -4,17 +4,15 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from engage.accounts.models import Role
-from engage.accounts.permissions import role_required
+from engage.accounts.permissions import permission_required
 from engage.flags.audit import record_lookup
 from engage.flags.lookup import lookup_number
 
-# Who may look a number up: the control room. CSU officers and analysts see cases
+
+# Who may look a number up (the control room) is the "flags.handler" row of
+# engage.accounts.permissions.PERMISSIONS; CSU officers and analysts see cases
 # through their own screens, limited to their areas (docs/security.md).
-HANDLER_PAGE_ROLES = (Role.HANDLER, Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN)
-
-
-@role_required(*HANDLER_PAGE_ROLES)
+@permission_required("flags.handler")
 def handler(request: HttpRequest) -> HttpResponse:
     number = (request.GET.get("number") or "").strip()[:64]
     flag = None

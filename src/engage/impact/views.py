@@ -11,11 +11,11 @@ from engage.accounts.audit import record
 from engage.impact.measures import LIMITS, did_estimate, intervened_before_after, repeat_share_by_month
 from engage.impact.report import _from_first_data, monthly_report, render_pdf
 from engage.service.levels import latest_month, months_back
-from engage.service.views import REPORT_ROLES, _next_month, chosen_month, plotly_src
-from engage.accounts.permissions import role_required
+from engage.service.views import _next_month, chosen_month
+from engage.accounts.permissions import permission_required
 
 
-@role_required(*REPORT_ROLES)
+@permission_required("impact.view")
 def overview(request: HttpRequest) -> HttpResponse:
     from engage.impact.cache import cached, data_version
 
@@ -27,7 +27,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "month": month, "before_after": ba,
         "share": _from_first_data(cached(f"share:{month}", lambda: repeat_share_by_month(month), version),
                                   lambda r: r["contacts"]) if month else [],
-        "did": cached("did", did_estimate, version), "limits": LIMITS, "plotly_src": plotly_src(),
+        "did": cached("did", did_estimate, version), "limits": LIMITS,
     })
 
 
@@ -38,14 +38,14 @@ def _report(request: HttpRequest) -> dict:
     return monthly_report(month)
 
 
-@role_required(*REPORT_ROLES)
+@permission_required("impact.view")
 def report_page(request: HttpRequest) -> HttpResponse:
     report = _report(request)
     month = report["data"]["month"]
     return render(request, "impact/report_page.html", {**report, "previous": months_back(month, 2)[0], "next": _next_month(month)})
 
 
-@role_required(*REPORT_ROLES)
+@permission_required("impact.view")
 def report_pdf(request: HttpRequest) -> HttpResponse:
     from engage.impact.cache import cached_pdf
 
@@ -66,7 +66,7 @@ def pdf_bytes(report: dict) -> bytes:
         return path.read_bytes()
 
 
-@role_required(*REPORT_ROLES)
+@permission_required("impact.view")
 def whatif_page(request: HttpRequest) -> HttpResponse:
     from engage.impact.demand import whatif
 

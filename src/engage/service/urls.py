@@ -9,5 +9,4 @@ urlpatterns = [
     path("callbacks/", views.callback_list, name="callbacks"),
     path("callbacks/<int:task_id>/start/", views.callback_start, name="callback_start"),
     path("callbacks/<int:task_id>/outcome/", views.callback_outcome, name="callback_outcome"),
-    path("plotly.js", views.plotly_js, name="plotly_js"),
 ]

@@ -2,39 +2,23 @@
 from __future__ import annotations
 
 import csv
-import functools
-import hashlib
 import re
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from engage.accounts.audit import record
-from engage.accounts.models import Role
-from engage.accounts.permissions import role_required
+from engage.accounts.permissions import permission_required
 from engage.service import callbacks, charts
 from engage.service.levels import monthly_volumes, months_back, service_report, latest_month
 from engage.service.models import CallbackTask
 from engage.service.online import recorded_within
 
-REPORT_ROLES = (Role.ANALYST, Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN)
-CALLBACK_ROLES = (Role.HANDLER, Role.COORDINATOR, Role.INSPECTOR, Role.ADMIN)
 PAGE_SIZE = 100  # the worklist shows the most urgent first; the rest wait their turn
 MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-
-
-def plotly_src() -> str:
-    """The web app's plotly.js route if it has one, else this app's."""
-    for name in ("plotly-js", "plotly_js", "web:plotly-js"):
-        try:
-            return reverse(name)
-        except NoReverseMatch:
-            continue
-    return reverse("service:plotly_js")
 
 
 def chosen_month(request: HttpRequest) -> str:
@@ -46,10 +30,10 @@ def chosen_month(request: HttpRequest) -> str:
     return month
 
 
-@role_required(*REPORT_ROLES)
+@permission_required("service.view")
 def levels(request: HttpRequest) -> HttpResponse:
     month = chosen_month(request)
-    context = {"month": month, "plotly_src": plotly_src()}
+    context = {"month": month}
     if month:
         report = service_report(month)
         charts_html = {}
@@ -75,7 +59,7 @@ def _next_month(month: str) -> str:
     return f"{year + (mon == 12):04d}-{mon % 12 + 1:02d}"
 
 
-@role_required(*REPORT_ROLES)
+@permission_required("service.view")
 def volumes_csv(request: HttpRequest) -> HttpResponse:
     month = chosen_month(request)
     months = int(request.GET.get("months", "12")) if request.GET.get("months", "12").isdigit() else 12
@@ -95,7 +79,7 @@ def write_volumes_csv(out, rows: list[dict]) -> None:
         writer.writerow([row["month"]] + [row[label] for _, label in VOLUME_COLUMNS])
 
 
-@role_required(*CALLBACK_ROLES)
+@permission_required("service.callbacks")
 def callback_list(request: HttpRequest) -> HttpResponse:
     show_closed = request.GET.get("closed") == "1"
     queue = callbacks.worklist(include_closed=show_closed)
@@ -119,7 +103,7 @@ def callback_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CALLBACK_ROLES)
+@permission_required("service.callbacks")
 def callback_start(request: HttpRequest, task_id: int) -> HttpResponse:
     task = get_object_or_404(CallbackTask, pk=task_id)
     callbacks.start(task, request.user)
@@ -128,7 +112,7 @@ def callback_start(request: HttpRequest, task_id: int) -> HttpResponse:
 
 
 @require_POST
-@role_required(*CALLBACK_ROLES)
+@permission_required("service.callbacks")
 def callback_outcome(request: HttpRequest, task_id: int) -> HttpResponse:
     task = get_object_or_404(CallbackTask, pk=task_id)
     outcome = request.POST.get("outcome", "")
@@ -144,21 +128,3 @@ def callback_outcome(request: HttpRequest, task_id: int) -> HttpResponse:
     messages.success(request, f"Callback {task.pk}: {task.get_outcome_display()}")
     return redirect("service:callbacks")
 
-
-@functools.cache
-def _plotly_bundle() -> tuple[bytes, str]:
-    from plotly.offline import get_plotlyjs
-
-    body = get_plotlyjs().encode()
-    return body, hashlib.sha256(body).hexdigest()[:16]
-
-
-def plotly_js(request: HttpRequest) -> HttpResponse:
-    """plotly.js from the installed package (no CDN: control rooms have no internet)."""
-    body, etag = _plotly_bundle()
-    if request.headers.get("If-None-Match") == etag:
-        return HttpResponse(status=304)
-    response = HttpResponse(body, content_type="application/javascript")
-    response["ETag"] = etag
-    response["Cache-Control"] = "private, max-age=86400"
-    return response

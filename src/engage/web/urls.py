@@ -1,11 +1,6 @@
-from pathlib import Path
-
 from django.urls import path
-from django.views.static import serve
 
 from engage.web.views import audit_log, auth, blocks, callers, cases, csu, dashboard, meetings, review
-
-STATIC_DIR = Path(__file__).with_name("static") / "web"
 
 urlpatterns = [
     path("", dashboard.home, name="home"),
@@ -13,8 +8,6 @@ urlpatterns = [
     path("logout/", auth.logout_view, name="logout"),
     path("purpose/", auth.purpose_view, name="purpose"),
     path("assets/plotly.js", auth.plotly_js, name="plotly-js"),
-    # This app's own CSS, served whatever the server (a reverse proxy may serve /static/ instead).
-    path("static/web/<path:path>", serve, {"document_root": STATIC_DIR}),
     path("review/", review.queue, name="review"),
     path("review/<int:pk>/open/", review.open_case, name="episode-open"),
     path("review/<int:pk>/dismiss/", review.dismiss, name="episode-dismiss"),
