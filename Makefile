@@ -39,14 +39,35 @@ test-sqlite: install
 test-postgres: install
 	$(PY) -m engage.testing.pgserver -- $(PY) -m pytest -m "postgres"
 
+# The whole workflow on a synthetic force: generate, import, resolve callers, detect,
+# evaluate against the ground truth, open the intervened people's cases, reports, then
+# serve the web application with a login per role. Safe to run twice (imports are
+# idempotent; users and keys are reset).
+DEMO := var/demo
+DEMO_DAYS ?= 90
 demo: install
 	$(ENGAGE) migrate -v 0
-	$(ENGAGE) synth --days 90 --seed 7 --out var/demo
-	$(ENGAGE) import --source calls var/demo/calls.csv
-	$(ENGAGE) import --source acd var/demo/acd.csv
-	$(ENGAGE) import --source cc var/demo/cc.csv
-	$(ENGAGE) import --source digital var/demo/digital.csv
+	$(ENGAGE) synth --days $(DEMO_DAYS) --seed 7 --out $(DEMO)
+	$(ENGAGE) import --defer --source calls $(DEMO)/calls.csv
+	$(ENGAGE) import --defer --source acd $(DEMO)/acd.csv
+	$(ENGAGE) import --defer --source cc $(DEMO)/cc.csv
+	$(ENGAGE) import --defer --source digital $(DEMO)/digital.csv
 	$(ENGAGE) summary
+	$(ENGAGE) resolve
+	$(ENGAGE) detect
+	$(ENGAGE) callers --repeat | head -n 25
+	$(ENGAGE) locations --top 10
+	$(ENGAGE) evaluate --truth $(DEMO)/truth.csv
+	$(ENGAGE) synth-cases $(DEMO)
+	$(ENGAGE) callbacks --refresh
+	$(ENGAGE) report service
+	$(ENGAGE) report monthly --pdf $(DEMO)/monthly-report.pdf
+	$(ENGAGE) whatif --reduce-repeat-demand 50
+	$(ENGAGE) apikey iccs --rotate
+	$(ENGAGE) apikey telephony --push --rotate
+	$(ENGAGE) users --demo
+	@echo "Engage is serving at http://127.0.0.1:8000/ (logins above; Ctrl-C to stop)"
+	$(VENV)/bin/gunicorn engage.wsgi:application --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
 
 bench: install
 	$(PY) -m bench

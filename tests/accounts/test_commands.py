@@ -52,3 +52,13 @@ def test_apikey_printed_once_and_hashed(db):
     _run("apikey", "iccs", "--revoke")
     assert not ApiKey.objects.get(name="iccs").active
     assert "storm" in _run("apikey")
+
+
+def test_apikey_rotate_replaces_the_key_and_keeps_the_client(db):
+    old = json.loads(_run("apikey", "iccs", "--json"))["key"]
+    _run("apikey", "iccs", "--revoke")
+    new = json.loads(_run("apikey", "iccs", "--rotate", "--push", "--json"))["key"]
+    key = ApiKey.objects.get(name="iccs")
+    assert new != old and key.key_hash == ApiKey.hash(new)
+    assert key.active and key.can_push_contacts
+    assert ApiKey.objects.count() == 1

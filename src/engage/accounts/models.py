@@ -47,6 +47,15 @@ class ApiKey(models.Model):
         key = secrets.token_urlsafe(32)
         return cls.objects.create(name=name, key_hash=cls.hash(key), prefix=key[:8], **permissions), key
 
+    def rotate(self, **permissions) -> str:
+        """Replace the key (a leaked key, a demo re-run); the audit history stays with the client."""
+        key = secrets.token_urlsafe(32)
+        self.key_hash, self.prefix, self.active = self.hash(key), key[:8], True
+        for field, value in permissions.items():
+            setattr(self, field, value)
+        self.save()
+        return key
+
 
 class AuditEvent(models.Model):
     """One consultation or change of personal data."""

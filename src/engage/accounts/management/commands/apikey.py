@@ -14,6 +14,7 @@ class Command(BaseCommand):
     help = (
         "Issue an API key named NAME and print it once (only its SHA-256 is stored). "
         "Keys read flags; --push also lets the client POST contacts. --revoke disables a key; "
+        "--rotate replaces an existing key (the old one stops working at once); "
         "with no NAME, list the keys."
     )
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--push", action="store_true", help="allow POST /api/contacts (the live feed)")
         parser.add_argument("--no-flags", action="store_true", help="do not allow GET /api/flags/{number}")
         parser.add_argument("--revoke", action="store_true", help="deactivate the key NAME")
+        parser.add_argument("--rotate", action="store_true", help="issue a new key for NAME, replacing its old one")
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args, name=None, **opts) -> None:
@@ -32,9 +34,14 @@ class Command(BaseCommand):
                 raise CommandError(f"no API key named {name!r}")
             self.stdout.write(f"API key {name} revoked.")
             return
-        if ApiKey.objects.filter(name=name).exists():
-            raise CommandError(f"an API key named {name!r} exists: revoke it or choose another name")
-        key_obj, key = ApiKey.issue(name, can_read_flags=not opts["no_flags"], can_push_contacts=opts["push"])
+        permissions = {"can_read_flags": not opts["no_flags"], "can_push_contacts": opts["push"]}
+        key_obj = ApiKey.objects.filter(name=name).first()
+        if key_obj and not opts["rotate"]:
+            raise CommandError(f"an API key named {name!r} exists: --rotate it, revoke it or choose another name")
+        if key_obj:
+            key = key_obj.rotate(**permissions)
+        else:
+            key_obj, key = ApiKey.issue(name, **permissions)
         if opts["json"]:
             self.stdout.write(json.dumps({"name": name, "key": key, "push": key_obj.can_push_contacts, "flags": key_obj.can_read_flags}))
             return
