@@ -50,8 +50,14 @@ def _peak_children_mib() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _import_all(folder: Path, url: str) -> dict:
     _engage(["migrate", "-v", "0"], url)
+    cpu = _children_cpu()
     started = time.perf_counter()
     per_source, rows = {}, 0
     for source in SOURCES:
@@ -60,8 +66,9 @@ def _import_all(folder: Path, url: str) -> dict:
         per_source[source] = round(time.perf_counter() - t, 1)
         rows += out["read"]
     elapsed = time.perf_counter() - started
+    cpu = _children_cpu() - cpu  # the importing processes' own CPU time (the database server's not included)
     contacts = json.loads(_engage(["summary", "--json"], url).stdout)["contacts"]
-    return {"seconds": elapsed, "rows": rows, "contacts": contacts, "per_source": per_source}
+    return {"seconds": elapsed, "rows": rows, "contacts": contacts, "per_source": per_source, "cpu": cpu}
 
 
 def _duckdb(folder: Path) -> tuple[float, int]:
@@ -95,9 +102,9 @@ def main() -> None:
     peak = _peak_children_mib()
     load = os.getloadavg()[0]
     print(f"\nDuckDB read_csv baseline: {duck_rows:,} rows in {duck_s:.2f} s ({duck_rows / duck_s:,.0f} rows/s)")
-    print(f"{'database':<11} {'rows':>10} {'contacts':>10} {'seconds':>8} {'rows/s':>9} {'vs DuckDB':>10}  per source (s)")
+    print(f"{'database':<11} {'rows':>10} {'contacts':>10} {'seconds':>8} {'cpu s':>8} {'rows/s':>9} {'vs DuckDB':>10}  per source (s)")
     for name, r in results.items():
-        print(f"{name:<11} {r['rows']:>10,} {r['contacts']:>10,} {r['seconds']:>8.1f} {r['rows'] / r['seconds']:>9,.0f} "
+        print(f"{name:<11} {r['rows']:>10,} {r['contacts']:>10,} {r['seconds']:>8.1f} {r['cpu']:>8.1f} {r['rows'] / r['seconds']:>9,.0f} "
               f"{r['seconds'] / duck_s:>9.1f}x  {r['per_source']}")
     print(f"peak RSS of an importing process: {peak_sqlite:,.0f} MiB (SQLite run), {peak:,.0f} MiB (all runs)")
     print(f"load average at the end: {load:.1f} on {os.cpu_count()} cores (a shared machine inflates wall times)")

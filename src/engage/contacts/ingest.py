@@ -81,7 +81,7 @@ def ingest_rows(
     _check_source(source)
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
     items = ((i, _as_text(row), None) for i, row in enumerate(rows, start=1))
-    return _run(source, items, file_name, digest, column_map, defer)
+    return _run(source, items, file_name, digest, column_map, defer, bulk=False)
 
 
 def ingest_file(
@@ -101,7 +101,7 @@ def ingest_file(
     digest, encoding = _scan(path, column_map.encoding if column_map else None)
     items = _read_csv(path, source, column_map, encoding, progress)
     first = next(items)  # reads and checks the header before a run is recorded
-    return _run(source, itertools.chain([first], items), str(path.resolve()), digest, column_map, defer)
+    return _run(source, itertools.chain([first], items), str(path.resolve()), digest, column_map, defer, bulk=True)
 
 
 def _as_text(row: dict) -> dict:
@@ -194,7 +194,9 @@ def _header_positions(path: Path, source: str, cmap: ColumnMap | None, header: l
 # ---------------------------------------------------------------- the run
 
 
-def _run(source, items: Iterable, file_name: str, digest: str, cmap: ColumnMap | None, defer: bool) -> ImportResult:
+def _run(
+    source, items: Iterable, file_name: str, digest: str, cmap: ColumnMap | None, defer: bool, bulk: bool
+) -> ImportResult:
     started = time.perf_counter()
     now = timezone.now()
     ImportRun.objects.filter(file_hash=digest, source=source, status=ImportRun.Status.RUNNING).update(
@@ -205,6 +207,7 @@ def _run(source, items: Iterable, file_name: str, digest: str, cmap: ColumnMap |
         started_at=now,
     )
     importer = _Importer(source, run, file_name, cmap, defer)
+    importer.bulk = bulk
     try:
         importer.consume(items)
     except BaseException as exc:
@@ -231,6 +234,8 @@ class _Importer:
         self.seen: set[str] = set()  # keys met in this run: a second one is a duplicate
         self.message = ""
         self.tuned = False
+        self.bulk = False  # a file import: refresh planner statistics as tables grow (not per live push)
+        self.batches = 0
 
     def consume(self, items: Iterable) -> None:
         records: list[Record] = []
@@ -271,6 +276,9 @@ class _Importer:
             if not self.tuned:
                 store.tune_for_import(cursor)
                 self.tuned = True
+            if self.bulk and self.batches % 25 == 0:
+                store.refresh_statistics(cursor)
+            self.batches += 1
             store.lock_for_import(cursor)
             new_ids, changed_ids, duplicates = _commit(cursor, self.source, records, self, self.run.pk)
             now = _now_text()

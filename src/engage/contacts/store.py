@@ -35,6 +35,17 @@ def tune_for_import(cursor) -> None:
         cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB, this connection only
 
 
+def refresh_statistics(cursor) -> None:
+    """PostgreSQL: fresh planner statistics during a bulk load.
+
+    Without them, after a large COPY the planner still thinks the tables are small and
+    scans them whole for the per-batch join look-ups (seen: 1 s a batch at 1M rows).
+    """
+    if is_postgres():
+        cursor.execute(f"ANALYZE {SOURCE}")
+        cursor.execute(f"ANALYZE {CONTACT}")
+
+
 def lock_for_import(cursor) -> None:
     """Serialise importers (file and live feed) so check-then-insert cannot race.
 
