@@ -71,14 +71,20 @@ def get_flag(request: HttpRequest, number: str):
     "00447700900123"). A withheld, unavailable or invalid number is not an error: it
     returns 200, flagged false, with its `phone_status`. Every call is audited; an
     optional `X-Purpose` header records why (default "incoming call")."""
+    # Already JSON-ready and shaped as FlagOut (schemathesis checks it against the schema):
+    # skipping ninja's per-response validation keeps this path short.
+    return HttpResponse(json.dumps(flag_payload(request, number, request.auth)), content_type="application/json")
+
+
+def flag_payload(request: HttpRequest, number: str, api_key) -> dict:
+    """Look the number up and audit the lookup: the whole of GET /api/flags/{number}
+    once the key is checked (also served by engage.flags.fastpath)."""
     flag = lookup_number(number)
     purpose = request.headers.get("X-Purpose") or DEFAULT_PURPOSE
     if flag.caller_id:
         purpose = f"{purpose}; caller {flag.caller_id}"
-    record_lookup(request, flag.e164 or number, purpose, api_key=request.auth)
-    # Already JSON-ready and shaped as FlagOut (schemathesis checks it against the schema):
-    # skipping ninja's per-response validation keeps this path short.
-    return HttpResponse(json.dumps(flag.as_dict()), content_type="application/json")
+    record_lookup(request, flag.e164 or number, purpose, api_key=api_key)
+    return flag.as_dict()
 
 
 Scalar = Union[str, int, float, bool, None]
