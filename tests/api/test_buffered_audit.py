@@ -21,3 +21,30 @@ def test_writer_thread_saves_every_buffered_lookup(client, monkeypatch):
     assert AuditEvent.objects.filter(action="lookup", api_key__name="iccs").count() == 25
     assert audit.BUFFER.pending() == 0
     assert set(AuditEvent.objects.values_list("object_id", flat=True)) == {f"+44770090{i:04d}" for i in range(25)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exit_waits_for_the_batch_the_writer_holds(monkeypatch):
+    """At exit the writer may have taken a batch off the buffer: close() must not lose it."""
+    import threading
+
+    from django.db import connection
+    from django.utils import timezone
+
+    ops_class = type(connection.ops)
+    original = ops_class.adapt_ipaddressfield_value
+    taken = threading.Event()
+
+    def slow_adapt(self, value):  # the writer is mid-batch, its rows already off the buffer
+        taken.set()
+        time.sleep(0.3)
+        return original(self, value)
+
+    monkeypatch.setattr(ops_class, "adapt_ipaddressfield_value", slow_adapt)
+    buffer = audit.AuditBuffer()
+    for i in range(3):
+        buffer.add((timezone.now(), None, None, "lookup", "flag", f"+4477009000{i:02d}", "test", "/api/flags/", "127.0.0.1"))
+    assert taken.wait(5)
+    assert buffer.pending() == 0
+    buffer.close()
+    assert AuditEvent.objects.filter(purpose="test").count() == 3

@@ -55,6 +55,7 @@ class AuditBuffer:
         self._items: list[tuple] = []
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._pid: int | None = None
 
@@ -95,9 +96,20 @@ class AuditBuffer:
             self._thread = threading.Thread(target=self._run, name="flag-audit-writer", daemon=True)
             self._thread.start()
 
+    def close(self) -> None:
+        """At exit: let the writer finish the batch it may hold, then write the rest.
+
+        The writer is a daemon thread; killed mid-insert at interpreter exit, the batch it
+        had taken off the buffer would be lost, so it is stopped and joined first."""
+        self._stop.set()
+        self._wake.set()
+        if self._pid == os.getpid() and self._thread is not None:
+            self._thread.join(timeout=30)
+        self.flush()
+
     def _run(self) -> None:
         interval = float(_settings().get("audit_flush_seconds", 0.25))
-        while True:
+        while not self._stop.is_set():
             self._wake.wait(interval)
             self._wake.clear()
             close_old_connections()
@@ -106,7 +118,7 @@ class AuditBuffer:
 
 
 BUFFER = AuditBuffer()
-atexit.register(BUFFER.flush)
+atexit.register(BUFFER.close)
 
 
 def mode() -> str:
