@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench ingest
 
-Generates the files with engineer S's `engage.synth.force.generate` (cached under
+Generates the files with `engage.synth.force.generate` (cached under
 var/bench/), then, in fresh child processes (`engage migrate`, then `engage import
 --defer` per source, as an operator would run it):
   - a fresh SQLite database file;

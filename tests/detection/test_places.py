@@ -64,7 +64,7 @@ def test_nopd_intersections_written_both_ways_are_one_place():
 
 @pytest.mark.django_db
 def test_nopd_import_and_busiest_locations():
-    """The export loaded through engineer I's column map; `engage locations` ranks places."""
+    """The export loaded through the shipped column map (maps/nopd.toml); `engage locations` ranks places."""
     if not NOPD_MAP.exists():
         pytest.skip("NOPD column map not there yet")
     _nopd_rows()
