@@ -46,8 +46,6 @@ PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "impact.view": ("Impact, monthly report (page, PDF), what-if `/impact/`", (CO, IN, AN, AD)),
 }
 
-ALL_STAFF = tuple(Role.values)
-
 
 def role_of(user) -> str | None:
     if not user.is_authenticated:
@@ -89,19 +87,14 @@ def _guard(roles: tuple[str, ...]) -> Callable:
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
-        wrapped.allowed_roles = roles
         return wrapped
 
     return decorator
 
 
-def role_required(*roles: str) -> Callable:
-    """View decorator: anonymous users go to the login page; other roles get 403."""
-    return _guard(roles)
-
-
 def permission_required(action: str) -> Callable:
-    """Like role_required, with the roles taken from the PERMISSIONS table."""
+    """View decorator for an action of PERMISSIONS: anonymous users go to the login
+    page; roles outside the action's cell get 403."""
     decorator = _guard(PERMISSIONS[action][1])
 
     def outer(view: Callable) -> Callable:

@@ -150,11 +150,6 @@ def record_lookup(
         object_id[:64],
         purpose[:300],
         request.get_full_path()[:500] if request is not None else "",
-        _client_ip(request) if request is not None else None,
+        audit.client_ip(request) if request is not None else None,
     ))
 
-
-def _client_ip(request: HttpRequest) -> str | None:
-    """The same address accounts.audit.record would store (trusted-proxy aware)."""
-    client_ip = getattr(audit, "client_ip", None)
-    return client_ip(request) if client_ip else request.META.get("REMOTE_ADDR")
