@@ -11,8 +11,8 @@ the service levels that would follow come out (docs/reports.md, "Demand model").
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
-import random
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,81 +67,107 @@ class Result:
         }
 
 
-def _tally(result: Result, hour: int, wait: float, abandoned: bool, threshold: float) -> None:
-    cell = result.by_hour.setdefault(hour, Result())
-    for r in (result, cell):
-        r.calls += 1
-        if abandoned:
-            r.abandoned += 1
-            r.abandoned_after += math.ceil(wait) > threshold
-        else:
-            r.answered += 1
-            r.wait_sum += wait
-            r.answered_within += math.ceil(wait) <= threshold
+def _tally(waits: np.ndarray, abandoned: np.ndarray, hours: np.ndarray, threshold: float) -> Result:
+    """Tallies of calls with these waits (NaN: never answered nor abandoned, left out)."""
+    result = Result()
+    known = ~np.isnan(waits)
+    waits, abandoned, hours = waits[known], abandoned[known], hours[known]
+    within = np.ceil(waits) <= threshold
+    answered = ~abandoned
+    cells = (
+        np.bincount(hours, minlength=24),
+        np.bincount(hours, weights=answered, minlength=24),
+        np.bincount(hours, weights=abandoned, minlength=24),
+        np.bincount(hours, weights=answered & within, minlength=24),
+        np.bincount(hours, weights=abandoned & ~within, minlength=24),
+        np.bincount(hours, weights=np.where(answered, waits, 0.0), minlength=24),
+    )
+    for h in np.flatnonzero(cells[0]).tolist():
+        calls, ans, ab, inside, after, wait_sum = (c[h] for c in cells)
+        result.by_hour[h] = Result(int(calls), int(ans), int(ab), int(inside), int(after), float(wait_sum))
+    for cell in result.by_hour.values():
+        result.calls += cell.calls
+        result.answered += cell.answered
+        result.abandoned += cell.abandoned
+        result.answered_within += cell.answered_within
+        result.abandoned_after += cell.abandoned_after
+        result.wait_sum += cell.wait_sum
+    return result
 
 
 def observed(calls: Calls, threshold: float) -> Result:
     """The same tallies over the data itself, for comparison with a simulation."""
-    result = Result()
     _, hours, _ = local_parts(calls.arrived)
-    for h, w, ab in zip(hours.tolist(), calls.wait.tolist(), calls.abandoned.tolist()):
-        _tally(result, h, w, ab, threshold)
-    return result
+    return _tally(calls.wait.astype(float), calls.abandoned.astype(bool), hours, threshold)
 
 
 def simulate(calls: Calls, roster: list[int], threshold: float) -> Result:
-    """Replay `calls` through a handler pool sized by `roster[local hour]`."""
-    result = Result()
+    """Replay `calls` through a handler pool sized by `roster[local hour]`.
+
+    Calls abandoned in the data keep their observed wait and take no handler, so only
+    the others go through the queue.
+    """
     if len(calls) == 0:
-        return result
+        return Result()
     _, hours, _ = local_parts(calls.arrived)
-    t0 = float(calls.arrived[0])
-    env = simpy.Environment()
-    pool = simpy.Container(env, init=0, capacity=10**6)
-    on_duty = [0]
+    served = np.isinf(calls.patience)
+    waits = np.where(served, np.nan, calls.patience).astype(float)
+    waits[served] = replay(calls.arrived[served], calls.talk[served], roster, horizon=float(calls.arrived[-1]) + 6 * 3600)
+    return _tally(waits, ~served, hours, threshold)
 
-    def set_staff(n: int):
-        delta = n - on_duty[0]
-        on_duty[0] = n
-        if delta > 0:
-            yield pool.put(delta)
-        for _ in range(-delta):  # a handler goes off duty when next free
-            env.process(_leave())
 
-    def _leave():
-        yield pool.get(1)
+def replay(arrived: np.ndarray, talk: np.ndarray, roster: list[int], horizon: float) -> np.ndarray:
+    """Waits of calls queued first come, first served for handlers on an hourly roster (SimPy).
 
-    def roster_process():
-        # Local hours start on UTC hour boundaries (UK offsets are whole hours).
-        while True:
-            now_abs = t0 + env.now
-            _, hour_now, _ = local_parts(np.array([now_abs]))
-            yield from set_staff(int(roster[int(hour_now[0])]))
-            yield env.timeout(3600 - (now_abs % 3600))
+    One process brings the calls in arrival order, the other sets the number of handlers
+    on duty at each hour; a handler is busy for the call's talk time and one going off
+    duty leaves when next free. Handlers are kept as the times they come free (a heap),
+    so a call costs one event, not one process. NaN: not answered before `horizon`.
+    """
+    waits = np.full(len(arrived), np.nan)
+    if len(arrived) == 0:
+        return waits
+    t0 = float(arrived[0])
+    first_hour = t0 - t0 % 3600  # local hours start on UTC hours (UK offsets are whole hours)
+    boundaries = first_hour + 3600.0 * np.arange(int((horizon - first_hour) // 3600) + 2)
+    _, boundary_hours, _ = local_parts(boundaries)
+    staff = [int(roster[h]) for h in boundary_hours.tolist()]
+    env = simpy.Environment(initial_time=t0)
+    free: list[float] = []  # when each handler on duty comes free
+    leaving = [0]  # handlers to send off duty as they come free
 
-    def caller(arrival: float, talk: float, patience: float, hour: int):
-        yield env.timeout(arrival)
-        if not math.isinf(patience):  # abandoned in the data: abandoned again, no handler taken
-            _tally(result, hour, patience, True, threshold)
-            return
-        start = env.now
-        yield pool.get(1)
-        _tally(result, hour, env.now - start, False, threshold)
-        yield env.timeout(talk)
-        yield pool.put(1)
+    def rota():
+        for i, wanted in enumerate(staff):
+            if env.now < boundaries[i]:
+                yield env.timeout(float(boundaries[i]) - env.now)
+            change = wanted - (len(free) - leaving[0])
+            if change < 0:
+                leaving[0] -= change
+            else:
+                stay = min(change, leaving[0])
+                leaving[0] -= stay
+                for _ in range(change - stay):
+                    heapq.heappush(free, env.now)
 
-    env.process(roster_process())
+    def queue():
+        for i, (a, busy) in enumerate(zip(arrived.tolist(), talk.tolist())):
+            if env.now < a:
+                yield env.timeout(a - env.now)
+            while True:
+                while leaving[0] and free:
+                    heapq.heappop(free)
+                    leaving[0] -= 1
+                if free and free[0] <= env.now:
+                    break
+                next_hour = env.now - env.now % 3600 + 3600
+                yield env.timeout((min(free[0], next_hour) if free else next_hour) - env.now)
+            heapq.heapreplace(free, env.now + busy)
+            waits[i] = env.now - a
 
-    def source():
-        last = 0.0
-        for a, tk, p, h in zip((calls.arrived - t0).tolist(), calls.talk.tolist(), calls.patience.tolist(), hours.tolist()):
-            yield env.timeout(a - last)
-            last = a
-            env.process(caller(0.0, tk, p, h))
-
-    env.process(source())
-    env.run(until=float(calls.arrived[-1] - t0) + 6 * 3600)
-    return result
+    env.process(rota())
+    done = env.process(queue())
+    env.run(until=env.any_of([done, env.timeout(horizon - t0)]))
+    return waits
 
 
 def hourly_demand(calls: Calls) -> tuple[np.ndarray, np.ndarray]:
@@ -200,9 +226,8 @@ def fit_roster(calls: Calls, threshold: float, rounds: int = 6, tolerance: float
 
 def drop_repeat_demand(calls: Calls, repeat_callers: set[int], share: float, seed: int = 7) -> Calls:
     """Remove `share` (0-1) of the calls made by repeat callers, chosen at random (seeded)."""
-    rng = random.Random(seed)
     is_repeat = np.isin(calls.caller, np.array(sorted(repeat_callers), dtype=np.int64))
-    keep = np.array([not r or rng.random() >= share for r in is_repeat.tolist()], dtype=bool)
+    keep = ~is_repeat | (np.random.default_rng(seed).random(len(calls)) >= share)
     return calls.subset(keep)
 
 
