@@ -12,6 +12,7 @@ Only contacts already evaluated count, so contacts imported but not yet evaluate
 """
 from __future__ import annotations
 
+import bisect
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -128,17 +129,30 @@ def _gaps(start: int, end: int, covered: list[tuple[int, int]]) -> list[tuple[in
     return [(lo, hi) for lo, hi in gaps if lo < hi]
 
 
+def counted_rows(rule: Rule, key: str, ctx: Context, lo: int, hi: int, new_ids: list[int]) -> list[tuple[int, int]]:
+    """(ts, id) of the subject's counted contacts in [lo, hi), sorted: those already
+    evaluated for it, and `new_ids`. The query fixes the subject and channels; the rest of
+    `subject_key` (excluded opening codes and numbers) is checked here on the raw values."""
+    codes, numbers = rule.exclude.opening_codes, rule.exclude.numbers
+    shared = ctx.shared_numbers if rule.exclude.shared_numbers else frozenset()
+    out = []
+    for cid, arrived, phone, code in sql.subject_rows(rule.subject, key, rule.channels, lo, hi, new_ids):
+        if (code or "").upper() in codes or (phone and (phone in numbers or phone in shared)):
+            continue
+        out.append((sql.us(arrived), cid))
+    out.sort()
+    return out
+
+
 def add_to_subject(rule: Rule, key: str, new_rows: list[Row], ctx: Context) -> None:
     """Update one subject's episodes for `rule` after `new_rows` joined it."""
     span = engine.max_span(rule)
     t_min, t_max = min(r.ts for r in new_rows), max(r.ts for r in new_rows)
     new_ids = [r.id for r in new_rows]
     # Anchors lie in [t_min, t_max + span]; their windows reach at most span either way.
-    rows = [Row.of(v) for v in sql.subject_rows(rule.subject, key, rule.channels, t_min - span,
-                                                  t_max + 2 * span + 1, new_ids)]
-    rows = sorted((r for r in rows if subject_key(rule, r, ctx) == key), key=lambda r: (r.ts, r.id))
-    ts = [r.ts for r in rows]
-    anchors = [i for i, t in enumerate(ts) if t_min <= t <= t_max + span]
+    rows = counted_rows(rule, key, ctx, t_min - span, t_max + 2 * span + 1, new_ids)
+    ts = [t for t, _ in rows]
+    anchors = range(bisect.bisect_left(ts, t_min), bisect.bisect_right(ts, t_max + span))
     found = engine.crossing_windows(rule, ts, anchors, ctx.tz)
     lo_all = min([lo for lo, _ in found] + [t_min])
     hi_all = max([hi for _, hi in found] + [t_max + 1])
@@ -157,17 +171,18 @@ def add_to_subject(rule: Rule, key: str, new_rows: list[Row], ctx: Context) -> N
     for start, end, members in components:
         episodes = [e for e in members if e is not None]
         has_window = len(episodes) < len(members)
-        new_inside = [r for r in rows if r.id in new_set and start <= r.ts < end]
+        new_inside = [(t, c) for t, c in rows if c in new_set and start <= t < end]
         if not new_inside and (not has_window or (len(episodes) == 1 and (episodes[0].start, episodes[0].end) == (start, end))):
             continue  # nothing new here
-        _store_component(rule, key, start, end, episodes, rows, new_inside)
+        _store_component(rule, key, start, end, episodes, rows, ts, new_inside)
 
 
 def _store_component(rule: Rule, key: str, start: int, end: int, episodes: list[sql.Stored],
-                     rows: list[Row], new_inside: list[Row]) -> None:
-    gaps = _gaps(start, end, [(e.start, e.end) for e in episodes])
-    adding = {r.id: r.ts for r in rows if any(lo <= r.ts < hi for lo, hi in gaps)}
-    adding.update((r.id, r.ts) for r in new_inside)
+                     rows: list[tuple[int, int]], ts: list[int], new_inside: list[tuple[int, int]]) -> None:
+    adding = {}
+    for lo, hi in _gaps(start, end, [(e.start, e.end) for e in episodes]):
+        adding.update((c, t) for t, c in rows[bisect.bisect_left(ts, lo):bisect.bisect_left(ts, hi)])
+    adding.update((c, t) for t, c in new_inside)
     times = list(adding.values())
     if episodes:
         keep = min(episodes, key=lambda e: e.pk)
