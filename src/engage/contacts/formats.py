@@ -36,6 +36,19 @@ KEY = {"cc": "incident_number", "calls": "call_id", "acd": "call_id", "digital":
 TIME = {"cc": "created_at", "calls": "started_at", "acd": "arrived_at", "digital": "started_at"}
 SOURCES = tuple(COLUMNS)
 
+# The fields of a source row's `data` (SourceRecord.data, JSON) per source, in the order
+# the parsers below write them, and the type of every such field.
+DATA_FIELDS: dict[str, list[str]] = {
+    "cc": ["channel", "arrived_at", "phone_raw", "name", "address", "postcode", "location", "incident_number",
+           "opening_code", "grade", "closing_code", "narrative"],
+    "calls": ["channel", "arrived_at", "ended_at", "phone_raw", "handler"],
+    "acd": ["channel", "arrived_at", "answered_at", "ended_at", "abandoned", "queue_seconds", "talk_seconds", "handler"],
+    "digital": ["channel", "arrived_at", "phone_raw", "name", "email", "handle", "subject", "reference"],
+}
+NUMBER_FIELDS = {"queue_seconds", "talk_seconds"}
+FLAG_FIELDS = {"abandoned"}
+ALL_DATA_FIELDS = list(dict.fromkeys(f for fields in DATA_FIELDS.values() for f in fields))
+
 # Channel from a telephony line, a C&C source or a digital channel (case-insensitive).
 _CHANNELS = {
     "999": "999", "112": "999", "emergency": "999",

@@ -21,14 +21,18 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
 from engage import config
 from engage.contacts import store
 from engage.contacts.colmap import ColumnMap, load_map
-from engage.contacts.formats import COLUMNS, PARSERS, SOURCES, BadRow, Record, SkipRow, TimeParser
-from engage.contacts.joining import CONTACT_FIELDS, build_contact, match_incidents
+from engage.contacts.formats import (
+    ALL_DATA_FIELDS, COLUMNS, DATA_FIELDS, FLAG_FIELDS, NUMBER_FIELDS, PARSERS, SOURCES, BadRow, Record, SkipRow,
+    TimeParser,
+)
+from engage.contacts.joining import CONTACT_FIELDS, build_contacts, match_incidents
 from engage.contacts.models import Contact, ImportRun
 from engage.contacts.signals import contacts_imported
 
@@ -268,7 +272,14 @@ class _Importer:
         self._flush(records, bad, pending_counts)
 
     def _flush(self, records: list[Record], bad: list, counts: list[int]) -> None:
-        if not records and not bad and not any(counts):
+        self.commit_batch(records_frame(self.source, records), bad, counts)
+
+    def commit_batch(self, batch: pl.DataFrame, bad: list, counts: list[int]) -> None:
+        """One transaction: the batch's new source rows and contacts, its quarantined rows, the run's counters.
+
+        counts: rows read, skipped and duplicated within the run since the last batch.
+        """
+        if batch.is_empty() and not bad and not any(counts):
             return
         r = self.result
         with transaction.atomic():
@@ -280,7 +291,7 @@ class _Importer:
                 store.refresh_statistics(cursor)
             self.batches += 1
             store.lock_for_import(cursor)
-            new_ids, changed_ids, duplicates = _commit(cursor, self.source, records, self, self.run.pk)
+            new_ids, changed_ids, duplicates = _commit(cursor, self.source, batch, self, self.run.pk)
             now = _now_text()
             store.upsert_quarantine(
                 cursor,
@@ -291,7 +302,7 @@ class _Importer:
             r.skipped += counts[1]
             r.duplicate += counts[2] + duplicates
             r.quarantined += len(bad)
-            r.imported += len(records) - duplicates
+            r.imported += batch.height - duplicates
             ImportRun.objects.filter(pk=self.run.pk).update(
                 rows_read=r.read, rows_imported=r.imported, rows_quarantined=r.quarantined,
                 rows_duplicate=r.duplicate, rows_skipped=r.skipped,
@@ -322,6 +333,29 @@ def _raw(row) -> str:
 # ---------------------------------------------------------------- one batch, one transaction
 
 
+def batch_schema(source: str) -> dict[str, pl.DataType]:
+    """Columns of a batch of parsed rows: the Record fields, then the source's data fields."""
+    schema: dict[str, pl.DataType] = {
+        "line": pl.Int64, "key": pl.String, "at": pl.String, "phone": pl.String, "link": pl.String,
+        "matchable": pl.Boolean,
+    }
+    for name in DATA_FIELDS[source]:
+        schema[name] = pl.Float64 if name in NUMBER_FIELDS else pl.Boolean if name in FLAG_FIELDS else pl.String
+    return schema
+
+
+def records_frame(source: str, records: list[Record]) -> pl.DataFrame:
+    """Parsed rows (the per-row parsers' Records) as a batch frame."""
+    columns: dict[str, list] = {
+        "line": [r.line for r in records], "key": [r.key for r in records], "at": [r.at for r in records],
+        "phone": [r.phone for r in records], "link": [r.link for r in records],
+        "matchable": [r.matchable for r in records],
+    }
+    for name in DATA_FIELDS[source]:
+        columns[name] = [r.data.get(name) for r in records]
+    return pl.DataFrame(columns, schema=batch_schema(source))
+
+
 class _Slots:
     """Where each row goes: an existing contact ("c", id) or a new one ("n", token)."""
 
@@ -332,129 +366,162 @@ class _Slots:
         return ("n", next(self.tokens))
 
 
-def _commit(cursor, source: str, records: list[Record], imp: _Importer, run_id: int):
+@dataclass
+class _Rows:
+    """A batch's columns as lists, for the placement rules."""
+
+    keys: list[str]
+    links: list[str]
+    ats: list[str]
+    phones: list[str]
+    matchable: list[bool]
+
+
+def _commit(cursor, source: str, batch: pl.DataFrame, imp: _Importer, run_id: int):
     """Write one batch; returns (new contact ids, changed contact ids, duplicates vs the database)."""
-    if not records:
+    if batch.is_empty():
         return [], [], 0
     pg = store.is_postgres()
     existing = {k for (k,) in store.select_in(
         cursor, f"SELECT source_key FROM {store.SOURCE} WHERE system = %s AND source_key {{in}}",
-        [r.key for r in records], [source])}
-    records = [r for r in records if r.key not in existing]
-    if not records:
-        return [], [], len(existing)
+        batch["key"].to_list(), [source])}
+    if existing:
+        batch = batch.filter(~pl.col("key").is_in(list(existing)))
+        if batch.is_empty():
+            return [], [], len(existing)
+    cols = batch.select("key", "link", "at", "phone", "matchable").to_dict(as_series=False)
+    rows = _Rows(cols["key"], cols["link"], cols["at"], cols["phone"], cols["matchable"])
     slots = _Slots()
     slot_of: dict[str, tuple[str, int]] = {}
     moves: list[tuple[int, tuple[str, int], int]] = []  # (source record id, target slot, from contact)
     if source in ("calls", "acd"):
-        _place_by_call_id(cursor, records, slot_of, slots)
+        _place_by_call_id(cursor, rows, slot_of, slots)
     elif source == "digital":
-        _place_digital(cursor, records, slot_of, slots)
+        _place_digital(cursor, rows, slot_of, slots)
     else:
-        _place_digital_incidents(cursor, records, slot_of, slots)
+        _place_digital_incidents(cursor, rows, slot_of, slots)
     if source in ("calls", "cc"):
-        _match_by_number(cursor, records, slot_of, slots, moves, imp.tolerance)
-    for r in records:
-        if r.key not in slot_of:
-            slot_of[r.key] = slots.new()
+        _match_by_number(cursor, source, rows, slot_of, slots, moves, imp.tolerance)
+    for key in rows.keys:
+        if key not in slot_of:
+            slot_of[key] = slots.new()
 
     # Contact ids for new slots.
     new_tokens = sorted({s for s in slot_of.values() if s[0] == "n"} | {t for _, t, _ in moves if t[0] == "n"})
     token_id = dict(zip(new_tokens, store.allocate_contact_ids(cursor, len(new_tokens))))
     contact_of = lambda slot: token_id[slot] if slot[0] == "n" else slot[1]  # noqa: E731
 
-    store.insert_rows(cursor, store.SOURCE, store.SR_COLUMNS, [
-        (contact_of(slot_of[r.key]), r.system, r.key, imp.file_name[:500], r.line, run_id, store.db_time(r.at, pg),
-         r.phone, r.link[:128], json.dumps(r.data, separators=(",", ":")))
-        for r in records
-    ])
+    batch = batch.with_columns(pl.Series("contact_id", [contact_of(slot_of[k]) for k in rows.keys], dtype=pl.Int64))
+    _insert_source_rows(cursor, source, batch, imp.file_name, run_id, pg)
     store.move_source_records(cursor, [(contact_of(t), sr_id) for sr_id, t, _ in moves])
 
-    # Rebuild every contact the batch touched; new ones without moved-in rows from memory.
+    # Rebuild every contact the batch touched; new ones without moved-in rows from the batch alone.
     existing_touched = {s[1] for s in slot_of.values() if s[0] == "c"} | {c for _, _, c in moves}
     existing_touched |= {t[1] for _, t, _ in moves if t[0] == "c"}
     from_db = existing_touched | {token_id[t] for _, t, _ in moves if t[0] == "n"}
-    parts: dict[int, list] = defaultdict(list)
-    for cid, system, key, data in store.select_in(
-        cursor, f"SELECT contact_id, system, source_key, data FROM {store.SOURCE} WHERE contact_id {{in}}", from_db
-    ):
-        parts[cid].append((system, key, json.loads(data) if data else {}))
-    for r in records:
-        cid = contact_of(slot_of[r.key])
-        if cid not in from_db:
-            parts[cid].append((r.system, r.key, r.data))
+    parts = pl.concat([
+        _parts_in_db(cursor, from_db),
+        batch.filter(~pl.col("contact_id").is_in(list(from_db)))
+        .select("contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"), *DATA_FIELDS[source]),
+    ], how="diagonal_relaxed")
+    contacts = build_contacts(parts, imp.region)
+    if pg:
+        contacts = contacts.with_columns(pl.col(f) + "+00:00" for f in ("arrived_at", "answered_at", "ended_at"))
 
     new_ids = sorted(token_id.values())
-    emptied = sorted(c for c in existing_touched if not parts.get(c))
-    changed = sorted(c for c in existing_touched if parts.get(c))
-    now = _now_text()
+    present = set(contacts["contact_id"].to_list())
+    emptied = sorted(c for c in existing_touched if c not in present)
+    changed = sorted(c for c in existing_touched if c in present)
     fields = CONTACT_FIELDS
-    times = ("arrived_at", "answered_at", "ended_at")
-
-    def values(cid):
-        c = build_contact(parts[cid], imp.region)
-        if pg:
-            for f in times:
-                c[f] = store.db_time(c[f], pg)
-        return [c[f] for f in fields]
-
+    new = contacts.filter(pl.col("contact_id").is_in(new_ids)).sort("contact_id")
     store.insert_rows(cursor, store.CONTACT, ["id", *fields, "imported_at"],
-                      [(cid, *values(cid), now) for cid in new_ids])
-    store.update_contacts(cursor, fields, [(*values(cid), cid) for cid in changed])
+                      new.with_columns(pl.lit(_now_text()).alias("imported_at")).rows())
+    store.update_contacts(cursor, fields, contacts.filter(pl.col("contact_id").is_in(changed))
+                          .select(*fields, "contact_id").rows())
     if emptied:
         Contact.objects.filter(id__in=emptied).delete()
     return new_ids, changed, len(existing)
 
 
-def _place_by_call_id(cursor, records, slot_of, slots) -> None:
+def _insert_source_rows(cursor, source: str, batch: pl.DataFrame, file_name: str, run_id: int, pg: bool) -> None:
+    at = pl.col("at") + "+00:00" if pg else pl.col("at")
+    rows = batch.select(
+        "contact_id", pl.lit(source).alias("system"), "key", pl.lit(file_name[:500]).alias("file_name"), "line",
+        pl.lit(run_id).alias("run_id"), at.alias("at"), "phone", pl.col("link").str.slice(0, 128),
+        pl.struct(DATA_FIELDS[source]).struct.json_encode().alias("data"),
+    ).rows()
+    store.insert_rows(cursor, store.SOURCE, store.SR_COLUMNS, rows)
+
+
+_DATA_SCHEMA = pl.Struct({
+    name: pl.Float64 if name in NUMBER_FIELDS else pl.Boolean if name in FLAG_FIELDS else pl.String
+    for name in ALL_DATA_FIELDS
+})
+
+
+def _parts_in_db(cursor, contact_ids: set[int]) -> pl.DataFrame:
+    """The stored source rows of these contacts, their data decoded."""
+    found = store.select_in(
+        cursor, f"SELECT contact_id, system, source_key, data FROM {store.SOURCE} WHERE contact_id {{in}}", contact_ids)
+    frame = pl.DataFrame(found, schema={"contact_id": pl.Int64, "system": pl.String, "source_key": pl.String,
+                                        "data": pl.String}, orient="row")
+    data = frame["data"].replace("", None).str.json_decode(_DATA_SCHEMA).struct.unnest()
+    return pl.concat([frame.drop("data"), data], how="horizontal")
+
+
+def _place_by_call_id(cursor, rows: _Rows, slot_of, slots) -> None:
     # calls and ACD rows with the same call_id are one contact, whichever came first.
     found = dict(store.select_in(
         cursor, f"SELECT link_key, contact_id FROM {store.SOURCE} WHERE system IN ('calls', 'acd') AND link_key {{in}}",
-        {r.link for r in records}))
+        set(rows.links)))
     by_link: dict[str, tuple[str, int]] = {}
-    for r in records:
-        if r.link in found:
-            slot_of[r.key] = ("c", found[r.link])
+    for key, link in zip(rows.keys, rows.links):
+        if link in found:
+            slot_of[key] = ("c", found[link])
         else:
-            slot_of[r.key] = by_link.setdefault(r.link, slots.new())
+            slot_of[key] = by_link.setdefault(link, slots.new())
 
 
-def _place_digital(cursor, records, slot_of, slots) -> None:
+def _place_digital(cursor, rows: _Rows, slot_of, slots) -> None:
     # A digital contact joins the C&C incident its reference names, if that incident's
     # contact has no digital contact yet (the first to arrive joins; docs/formats.md).
-    refs = {r.link for r in records if r.link}
+    refs = {link for link in rows.links if link}
     found = dict(store.select_in(
         cursor, f"SELECT link_key, contact_id FROM {store.SOURCE} WHERE system = 'cc' AND link_key {{in}}", refs))
+    if not found:
+        return
     taken = {c for (c,) in store.select_in(
         cursor, f"SELECT contact_id FROM {store.SOURCE} WHERE system = 'digital' AND contact_id {{in}}",
         set(found.values()))}
-    for r in sorted(records, key=lambda r: (r.at, r.key)):
-        cid = found.get(r.link) if r.link else None
+    for at, key, link in sorted(zip(rows.ats, rows.keys, rows.links)):
+        cid = found.get(link) if link else None
         if cid is not None and cid not in taken:
             taken.add(cid)
-            slot_of[r.key] = ("c", cid)
+            slot_of[key] = ("c", cid)
 
 
-def _place_digital_incidents(cursor, records, slot_of, slots) -> None:
+def _place_digital_incidents(cursor, rows: _Rows, slot_of, slots) -> None:
     # A digital C&C incident joins the earliest digital contact giving its number as reference.
-    links = {r.link for r in records if r.link}
-    rows = store.select_in(
+    links = {link for link in rows.links if link}
+    found = store.select_in(
         cursor, f"SELECT link_key, contact_id, at, source_key FROM {store.SOURCE} WHERE system = 'digital' AND link_key {{in}}",
         links)
+    if not found:
+        return
     taken = {c for (c,) in store.select_in(
-        cursor, f"SELECT contact_id FROM {store.SOURCE} WHERE system = 'cc' AND contact_id {{in}}", {r[1] for r in rows})}
+        cursor, f"SELECT contact_id FROM {store.SOURCE} WHERE system = 'cc' AND contact_id {{in}}", {r[1] for r in found})}
     best: dict[str, int] = {}
-    for link, cid, _at, _key in sorted(rows, key=lambda x: (str(x[2]), x[3])):
+    for link, cid, _at, _key in sorted(found, key=lambda x: (str(x[2]), x[3])):
         if cid not in taken and link not in best:
             best[link] = cid
-    for r in records:
-        if r.link and r.link in best:
-            slot_of[r.key] = ("c", best[r.link])
+    for key, link in zip(rows.keys, rows.links):
+        if link and link in best:
+            slot_of[key] = ("c", best[link])
 
 
-def _match_by_number(cursor, records, slot_of, slots, moves, tolerance) -> None:
+def _match_by_number(cursor, source: str, rows: _Rows, slot_of, slots, moves, tolerance) -> None:
     """Re-derive the incident-to-call join for every number in the batch (see joining.py)."""
-    phones = {r.phone for r in records if r.matchable}
+    phones = {phone for phone, ok in zip(rows.phones, rows.matchable) if ok}
     if not phones:
         return
     db_calls = store.select_in(
@@ -474,16 +541,14 @@ def _match_by_number(cursor, records, slot_of, slots, moves, tolerance) -> None:
     for sr_id, cid, key, at, phone in db_incs:
         incidents[phone].append((at, key))
         inc_db[key] = (sr_id, cid)
-    new_incidents = []
-    for r in records:
-        if not r.matchable:
+    for key, at, phone, ok in zip(rows.keys, rows.ats, rows.phones, rows.matchable):
+        if not ok:
             continue
-        if r.system == "calls":
-            calls[r.phone].append((r.at, r.key))
-            call_slot[r.key] = slot_of[r.key]
+        if source == "calls":
+            calls[phone].append((at, key))
+            call_slot[key] = slot_of[key]
         else:
-            incidents[r.phone].append((r.at, r.key))
-            new_incidents.append(r)
+            incidents[phone].append((at, key))
     for phone in phones:
         matched = match_incidents(calls.get(phone, []), incidents.get(phone, []), tolerance)
         for _at, key in incidents.get(phone, []):

@@ -1,6 +1,6 @@
 """Joining source rows into contacts, so that import order never matters.
 
-A contact is a pure function of its source rows (`build_contact`), and which rows
+A contact is a pure function of its source rows (`build_contacts`), and which rows
 belong together is a pure function of all rows for the number (`match_incidents`):
 whichever file comes first, the same rows end up in the same contacts with the same
 fields. docs/formats.md, "Joining sources", states the rules and edge cases.
@@ -10,8 +10,10 @@ from __future__ import annotations
 import bisect
 import functools
 import datetime as dt
-from collections.abc import Iterable
 
+import polars as pl
+
+from engage.contacts.formats import ALL_DATA_FIELDS, FLAG_FIELDS, NUMBER_FIELDS
 from engage.identity.phones import PRESENT, normalise
 
 # Which source wins for a field several sources provide: ACD times are the switch's
@@ -56,50 +58,65 @@ def place_key(location: str, address: str) -> str:
         return ""
 
 
-_EMPTY = {name: "" for name in _TEXT_FIELDS}
-
-
-def build_contact(parts: Iterable[tuple[str, str, dict]], region: str = "GB") -> dict:
-    """The contact's fields from its source rows: (system, source_key, data) triples."""
-    parts = list(parts)
-    if len(parts) == 1:  # the common case: one source row, nothing to merge
-        ordered = parts
-        out = {k: v for k, v in parts[0][2].items() if v is not None and v != ""}
-    else:
-        ordered = sorted(parts, key=lambda p: (_ORDER.get(p[0], 9), p[1]))
-        out = {}
-        for _system, _key, data in ordered:
-            for name, value in data.items():
-                if value is not None and value != "" and name not in out:
-                    out[name] = value
-    phone = _phone(ordered, region)
-    contact = dict.fromkeys(CONTACT_FIELDS)
-    contact.update(_EMPTY)
-    contact.update(out)
-    # An abandoned flag only ACD knows; a phone contact without ACD is not abandoned.
-    abandoned = next((p[2]["abandoned"] for p in ordered if p[0] == "acd" and "abandoned" in p[2]), False)
-    contact.update(
-        phone_raw=phone.raw[:64], phone_e164=phone.e164, phone_status=phone.status, abandoned=bool(abandoned),
-        channel=_channel(ordered), place_key=place_key(contact["location"], contact["address"]),
+def _phone_states(raws: pl.Series, region: str) -> pl.DataFrame:
+    """normalise() of each distinct recorded number: (raw, e164, status) for the contact."""
+    uniques = raws.unique().to_list()
+    phones = [normalise(r, region) for r in uniques]
+    return pl.DataFrame(
+        {"phone_raw": uniques, "p_raw": [p.raw[:64] for p in phones], "p_e164": [p.e164 for p in phones],
+         "p_status": [p.status for p in phones]},
+        schema={"phone_raw": pl.String, "p_raw": pl.String, "p_e164": pl.String, "p_status": pl.String},
     )
-    return contact
 
 
-def _phone(ordered: list[tuple[str, str, dict]], region: str):
-    """The first source that has a real number, else the first recorded state."""
-    if len(ordered) == 1:
-        return normalise(ordered[0][2].get("phone_raw") or "", region)
-    by_phone = sorted(ordered, key=lambda p: (_PHONE_ORDER.get(p[0], 9), p[1]))
-    phones = [normalise(p[2].get("phone_raw") or "", region) for p in by_phone]
-    chosen = next((p for p in phones if p.status == PRESENT), None)
-    return chosen or next((p for p in phones if p.raw), None) or normalise("", region)
+def _first_set(name: str, where: pl.Expr | None = None) -> pl.Expr:
+    """The first value in part order that is neither null nor empty (and meets `where`)."""
+    col = pl.col(name)
+    keep = col.is_not_null() if name in NUMBER_FIELDS or name in FLAG_FIELDS else col.is_not_null() & (col != "")
+    return col.filter(keep if where is None else keep & where).first()
 
 
-def _channel(ordered: list[tuple[str, str, dict]]) -> str:
-    # A known channel from any source beats "other" (e.g. a call log line "other" with
-    # an ACD line "999").
-    channels = [p[2].get("channel") for p in ordered if p[2].get("channel")]
-    return next((c for c in channels if c != "other"), channels[0] if channels else "other")
+def build_contacts(parts: pl.DataFrame, region: str = "GB") -> pl.DataFrame:
+    """Each contact's fields from its source rows.
+
+    `parts` has contact_id, system, source_key and the data fields (formats.DATA_FIELDS;
+    null when a source does not have one). Returns contact_id and CONTACT_FIELDS. Rules:
+    per field the first set value in source order (_ORDER, then key); the phone from the
+    first source with a real number (_PHONE_ORDER), else the first recorded state; a
+    known channel beats "other"; abandoned only from ACD.
+    """
+    for name in ALL_DATA_FIELDS:
+        if name not in parts.columns:
+            dtype = pl.Float64 if name in NUMBER_FIELDS else pl.Boolean if name in FLAG_FIELDS else pl.String
+            parts = parts.with_columns(pl.lit(None, dtype).alias(name))
+    parts = parts.with_columns(
+        pl.col("system").replace_strict(_ORDER, default=9, return_dtype=pl.Int8).alias("_order"),
+        pl.col("system").replace_strict(_PHONE_ORDER, default=9, return_dtype=pl.Int8).alias("_phone_order"),
+        pl.col("phone_raw").fill_null(""),
+    )
+    merged = parts.sort(["contact_id", "_order", "source_key"]).group_by("contact_id", maintain_order=True).agg(
+        *(_first_set(f).alias(f) for f in ALL_DATA_FIELDS if f not in ("channel", "abandoned", "phone_raw")),
+        pl.coalesce(_first_set("channel", pl.col("channel") != "other"), _first_set("channel"), pl.lit("other"))
+        .alias("channel"),
+        pl.coalesce(_first_set("abandoned", pl.col("system") == "acd"), pl.lit(False)).alias("abandoned"),
+    )
+    # The phone: first source whose number is present, else the first with anything recorded.
+    phones = (
+        parts.select("contact_id", "source_key", "_phone_order", "phone_raw")
+        .join(_phone_states(parts["phone_raw"], region), on="phone_raw", how="left")
+        .sort(["contact_id", pl.col("p_status") != PRESENT, pl.col("p_raw") == "", "_phone_order", "source_key"])
+        .group_by("contact_id", maintain_order=True)
+        .agg(pl.col("p_raw").first().alias("phone_raw"), pl.col("p_e164").first().alias("phone_e164"),
+             pl.col("p_status").first().alias("phone_status"))
+    )
+    out = merged.join(phones, on="contact_id", how="left").with_columns(
+        *(pl.col(f).fill_null("") for f in _TEXT_FIELDS if f != "place_key"),
+    )
+    places = out.select("location", "address").unique()
+    places = places.with_columns(pl.Series(
+        "place_key", [place_key(loc, addr) for loc, addr in places.iter_rows()], dtype=pl.String))
+    out = out.join(places, on=["location", "address"], how="left", nulls_equal=True)
+    return out.select("contact_id", *CONTACT_FIELDS)
 
 
 def _ts(text) -> dt.datetime:
