@@ -80,7 +80,7 @@ def flag_payload(request: HttpRequest, number: str, api_key) -> dict:
     """Look the number up and audit the lookup: the whole of GET /api/flags/{number}
     once the key is checked (also served by engage.flags.fastpath)."""
     flag = lookup_number(number)
-    purpose = request.headers.get("X-Purpose") or DEFAULT_PURPOSE
+    purpose = request.META.get("HTTP_X_PURPOSE") or DEFAULT_PURPOSE  # not .headers: it parses them all
     if flag.caller_id:
         purpose = f"{purpose}; caller {flag.caller_id}"
     record_lookup(request, flag.e164 or number, purpose, api_key=api_key)

@@ -13,8 +13,8 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 
-from django.core import signals
 from django.core.handlers.wsgi import WSGIRequest
+from django.db import close_old_connections
 
 from engage.flags import auth
 from engage.flags.api import flag_payload
@@ -26,24 +26,27 @@ log = logging.getLogger(__name__)
 def wrap(django_app: Callable) -> Callable:
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        number = path[len(PREFIX):]
-        if environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PREFIX) or not number or "/" in number:
+        if environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PREFIX) or "/" in path[len(PREFIX):] \
+                or len(path) == len(PREFIX):
             return django_app(environ, start_response)
-        return _serve(environ, start_response, number)
+        return _serve(environ, start_response)
 
     return application
 
 
-def _serve(environ: dict, start_response: Callable, number: str) -> Iterable[bytes]:
-    # The signals keep Django's connection handling (CONN_MAX_AGE, health checks) as it is.
-    signals.request_started.send(sender=None, environ=environ)
+def _serve(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    # What Django's request_started/request_finished receivers do for this path: keep the
+    # connection handling (CONN_MAX_AGE, health checks) as it is, without the signal dispatch.
+    close_old_connections()
+    request = WSGIRequest(environ)
+    number = request.path_info[len(PREFIX):]  # decoded as Django decodes it
     try:
-        status, body = _answer(WSGIRequest(environ), number)
+        status, body = _answer(request, number)
     except Exception:  # a server fault: logged, answered like Django would (500), never a hang
         log.exception("flag lookup failed for %r", number)
         status, body = "500 Internal Server Error", {"detail": "Internal server error"}
     finally:
-        signals.request_finished.send(sender=None)
+        close_old_connections()
     data = json.dumps(body).encode()
     start_response(status, [
         ("Content-Type", "application/json"),
@@ -55,7 +58,7 @@ def _serve(environ: dict, start_response: Callable, number: str) -> Iterable[byt
 
 
 def _answer(request: WSGIRequest, number: str) -> tuple[str, dict]:
-    plain_key = request.headers.get("X-API-Key", "")
+    plain_key = request.META.get("HTTP_X_API_KEY", "")
     api_key = auth.key_for(plain_key) if plain_key else None
     if api_key is None:
         return "401 Unauthorized", {"detail": "Unauthorized"}

@@ -20,16 +20,20 @@ applies to the number or caller.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 
 from engage import config
+from engage.contacts.models import Contact
+from engage.detection.counts import counts_params, counts_sql
 from engage.identity.phones import PRESENT, normalise
 
 DEFAULTS: dict[str, Any] = {  # the [flags] section of default_config.toml; docs/flags.md
@@ -109,12 +113,13 @@ def lookup_number(raw_number: str, now: dt.datetime | None = None) -> Flag:
         return Flag(number=raw_number, e164="", phone_status=phone.status)
     now = now or timezone.now()
     e164 = phone.e164
-    shared, caller_id, address = _who(e164)
-    caller = _caller_state(caller_id, now) if caller_id else None
+    with _cursor() as cursor:
+        shared, caller_id, address = _who(cursor, e164)
+        caller = _caller_state(cursor, caller_id, now) if caller_id else None
+        block = _active_block(cursor, e164, caller_id, address, now)
+        counts = caller["counts"] if caller else _number_counts(cursor, e164, now)
     case = caller["case"] if caller else None
     episode = caller["episode"] if caller else None
-    block = _active_block(e164, caller_id, address, now)
-    counts = caller["counts"] if caller else _number_counts(e164, now)
 
     reasons = []
     if case and case["guidance"].strip():
@@ -146,14 +151,14 @@ def lookup_number(raw_number: str, now: dt.datetime | None = None) -> Flag:
     )
 
 
-# Raw SQL on purpose: this is the phone-is-ringing path, and building ORM querysets cost
-# several times more than running these indexed queries (bench/bench_flags.py).
+# Raw SQL on the database driver's own cursor, on purpose: this is the phone-is-ringing
+# path, and ORM querysets cost several times these indexed queries, Django's cursor
+# wrapper (placeholder rewriting, error wrapping per statement) about as much again.
 
 
 @functools.cache
 def _sql() -> dict[str, str]:
     from engage.cases.models import CallBlock, Case
-    from engage.contacts.models import Contact
     from engage.detection.models import Episode
     from engage.identity.models import Caller, SharedNumber
 
@@ -163,9 +168,7 @@ def _sql() -> dict[str, str]:
     merged = f"SELECT id FROM {t['Caller']} WHERE merged_into_id = %s"  # one level: blocks are few
     latest = (f"FROM {t['Contact']} c WHERE c.phone_e164 = %s AND c.caller_id IS NOT NULL "
               f"ORDER BY c.arrived_at DESC LIMIT 1")
-    counts = (f"SELECT COUNT(*) AS d7, COALESCE(SUM(CASE WHEN arrived_at > %s THEN 1 ELSE 0 END), 0) AS h24 "
-              f"FROM {t['Contact']} WHERE {{column}} = %s AND arrived_at > %s AND arrived_at <= %s")
-    return {
+    sql = {
         # Who is behind the number: shared-number label, the caller of the latest resolved
         # contact (index phone_e164, arrived_at) and its address, else the caller whose
         # primary number it is. One row, every part an indexed lookup.
@@ -174,21 +177,22 @@ def _sql() -> dict[str, str]:
         f"(SELECT c.caller_id {latest}), (SELECT c.address {latest}), "
         f"(SELECT id FROM {t['Caller']} WHERE primary_number = %s AND merged_into_id IS NULL "
         f"ORDER BY updated_at DESC LIMIT 1)",
-        # The caller's name, live case, active episode and recent counts, in one row. Counts use
-        # engage.detection.counts.recent_contacts's definition, windows (now - span, now] (a test
-        # checks they agree); raw SQL because the ORM costs several times more on this path.
-        # Cases and episodes of callers merged into this one (identity.merge_callers moves the
-        # contacts, not the cases) still count: a merge must never drop a flag.
+        # The caller's name, live case, active episode and recent counts (detection's own
+        # definition, engage.detection.counts), in one row. Cases and episodes of callers
+        # merged into this one (identity.merge_callers moves the contacts, not the cases)
+        # still count: a merge must never drop a flag. The status tests are expressions
+        # (`|| ''`) so that SQLite, which has no table statistics, searches the few rows of
+        # the caller's family by caller_id instead of every live case by status.
         "caller": f"WITH RECURSIVE family(id) AS (SELECT id FROM {t['Caller']} WHERE id = %s UNION "
         f"SELECT m.id FROM {t['Caller']} m JOIN family f ON m.merged_into_id = f.id) "
         f"SELECT k.display_name, cs.id, cs.status, cs.triage, cs.guidance, cs.risk_level, "
         f"ep.id, ep.rule, ep.status, n.d7, n.h24 FROM {t['Caller']} k "
-        f"LEFT JOIN {t['Case']} cs ON cs.id = (SELECT id FROM {t['Case']} WHERE caller_id IN (SELECT id FROM family) "
-        f"AND status IN ({case_in}) ORDER BY opened_at DESC, id DESC LIMIT 1) "
-        f"LEFT JOIN {t['Episode']} ep ON ep.id = (SELECT id FROM {t['Episode']} WHERE caller_id IN (SELECT id FROM family) "
-        f"AND status IN ({episode_in}) AND last_contact_at >= %s ORDER BY last_contact_at DESC LIMIT 1) "
-        f"CROSS JOIN ({counts.format(column='caller_id')}) n WHERE k.id = %s",
-        "count_number": counts.format(column="phone_e164"),
+        f"LEFT JOIN {t['Case']} cs ON cs.id = (SELECT c.id FROM family f JOIN {t['Case']} c ON c.caller_id = f.id "
+        f"WHERE c.status || '' IN ({case_in}) ORDER BY c.opened_at DESC, c.id DESC LIMIT 1) "
+        f"LEFT JOIN {t['Episode']} ep ON ep.id = (SELECT e.id FROM family f JOIN {t['Episode']} e ON e.caller_id = f.id "
+        f"WHERE e.status || '' IN ({episode_in}) AND e.last_contact_at >= %s ORDER BY e.last_contact_at DESC LIMIT 1) "
+        f"CROSS JOIN ({counts_sql('caller')}) n WHERE k.id = %s",
+        "count_number": counts_sql("number"),
         # Authorised blocks are few; address blocks are matched in Python (address_key).
         "block": f"SELECT b.id, b.target_kind, b.target, b.status, b.review_on, b.expires_on, "
         f"CASE WHEN k.caller_id = %s OR k.caller_id IN ({merged}) THEN 1 ELSE 0 END "
@@ -198,12 +202,28 @@ def _sql() -> dict[str, str]:
         f"OR k.caller_id IN ({merged}) OR b.target_kind = %s) "
         f"ORDER BY b.decided_at DESC LIMIT 50",
     }
+    if connection.vendor == "sqlite":  # the driver's own placeholder (no literal % in these statements)
+        sql = {name: text.replace("%s", "?") for name, text in sql.items()}
+    return sql
 
 
-def _one(sql: str, params: list) -> tuple | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+@contextlib.contextmanager
+def _cursor() -> Iterator[Any]:
+    """The driver's cursor, with Django's connection handling kept: health check,
+    (re)connect, and errors translated and noted as Django's own cursor would."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+
+def _one(cursor, sql: str, params: list) -> tuple | None:
+    cursor.execute(sql, params)
+    return cursor.fetchone()
 
 
 def _when(value: dt.datetime):
@@ -216,9 +236,9 @@ def _date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _who(e164: str) -> tuple[str | None, int | None, str]:
+def _who(cursor, e164: str) -> tuple[str | None, int | None, str]:
     """(shared-number label or None, caller id or None, the caller's latest address)."""
-    label, shared, contact_caller, address, primary_caller = _one(_sql()["who"], [e164] * 5)
+    label, shared, contact_caller, address, primary_caller = _one(cursor, _sql()["who"], [e164] * 5)
     if shared:
         return (label or "shared number"), None, ""
     if contact_caller is not None:
@@ -226,15 +246,11 @@ def _who(e164: str) -> tuple[str | None, int | None, str]:
     return None, primary_caller, ""
 
 
-def _count_params(key, now: dt.datetime) -> list:
-    return [_when(now - dt.timedelta(hours=24)), key, _when(now - dt.timedelta(days=7)), _when(now)]
-
-
-def _caller_state(caller_id: int, now: dt.datetime) -> dict | None:
+def _caller_state(cursor, caller_id: int, now: dt.datetime) -> dict | None:
     since = now - dt.timedelta(days=settings()["episode_active_days"])
     params = [caller_id, *settings()["case_statuses"], *settings()["episode_statuses"], _when(since),
-              *_count_params(caller_id, now), caller_id]
-    row = _one(_sql()["caller"], params)
+              *counts_params(caller_id, now), caller_id]
+    row = _one(cursor, _sql()["caller"], params)
     if row is None:
         return None
     name, case_id, status, triage, guidance, risk, episode_id, rule, episode_status, d7, h24 = row
@@ -255,14 +271,13 @@ def address_key(address: str) -> str:
     return _SPACES.sub(" ", (address or "").upper()).strip()
 
 
-def _active_block(e164: str, caller_id: int | None, address: str, now: dt.datetime) -> Block | None:
+def _active_block(cursor, e164: str, caller_id: int | None, address: str, now: dt.datetime) -> Block | None:
     """An authorised, unexpired block on the number, on the caller's case, or on their address."""
     today = connection.ops.adapt_datefield_value(timezone.localdate(now))
     # An impossible target_kind when there is no address to compare: no address blocks fetched.
-    with connection.cursor() as cursor:
-        who = caller_id or -1
-        cursor.execute(_sql()["block"], [who, who, today, e164, who, who, "address" if address else "-"])
-        rows = cursor.fetchall()
+    who = caller_id or -1
+    cursor.execute(_sql()["block"], [who, who, today, e164, who, who, "address" if address else "-"])
+    rows = cursor.fetchall()
     key = address_key(address)
     for block_id, kind, target, status, review_on, expires_on, on_callers_case in rows:
         on_number = kind == "number" and target == e164
@@ -273,7 +288,7 @@ def _active_block(e164: str, caller_id: int | None, address: str, now: dt.dateti
     return None
 
 
-def _number_counts(e164: str, now: dt.datetime) -> dict[str, int]:
+def _number_counts(cursor, e164: str, now: dt.datetime) -> dict[str, int]:
     """An unresolved number's contacts in the last 24 hours and 7 days."""
-    d7, h24 = _one(_sql()["count_number"], _count_params(e164, now))
+    d7, h24 = _one(cursor, _sql()["count_number"], counts_params(e164, now))
     return {"24h": int(h24), "7d": int(d7)}
