@@ -4,7 +4,7 @@ import re
 from engage.identity.phones import normalise
 from engage.synth.pools import DRAMA_E164_PREFIXES
 
-WITHHELD = {"", "Withheld", "PRIVATE"}
+WITHHELD = {"", "Withheld", "PRIVATE", "Unavailable"}
 
 
 def _drama(e164: str) -> bool:
@@ -39,6 +39,16 @@ def test_numbers_come_in_several_formats_and_withheld_spellings(force):
     assert any(re.fullmatch(r"07700900\d{3}", r) for r in raws)
     clis = {r["cli"] for r in force.rows("calls")}
     assert {"Withheld", "PRIVATE", ""} <= clis
+
+
+def test_999_calls_are_never_withheld(force):
+    """CLI privacy does not apply to 999: only 101 calls withhold; a 999 call rarely has no CLI."""
+    calls = [(r["line"], r["cli"]) for r, t in zip(force.rows("calls"), force.truth("calls"))
+             if r["direction"] == "in" and t["malformed"] != "bad_number"]
+    hidden = {line: sum(cli in WITHHELD for l, cli in calls if l == line) / sum(l == line for l, _ in calls)
+              for line in ("999", "101")}
+    assert not any(cli in {"Withheld", "PRIVATE"} for line, cli in calls if line == "999")
+    assert hidden["999"] < 0.02 and 0.04 < hidden["101"] < 0.15, hidden
 
 
 def test_bad_numbers_do_not_parse(force):

@@ -284,6 +284,7 @@ def cluster(records: list[Record], shared: set[str], overrides: list[tuple[str, 
         anchor = max(sigs, key=lambda s: (sig_contacts[s], -s))
         for sig in sigs:
             uf.try_union(anchor, sig)
+    _link_online_ids(keys, uf, sig_contacts, float(cfg["shared_name_similarity"]))
     timings["deterministic"] = time.perf_counter() - started - timings["signatures"]
 
     t0 = time.perf_counter()
@@ -301,6 +302,27 @@ def cluster(records: list[Record], shared: set[str], overrides: list[tuple[str, 
         groups[uf.find(sig)].append(contact_id)
     timings["clustering"] = time.perf_counter() - t0
     return Clustering(list(groups.values()), unresolved, len(keys), len(edges), shared, timings)
+
+
+def _link_online_ids(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contacts: list[int],
+                     similarity: float) -> None:
+    """One e-mail address or social-media handle is one person, like an unshared number:
+    its signatures join its busiest one. An address or handle written with two different
+    surnames (a family's shared inbox, a community page) links nothing deterministically."""
+    for column in (6, 7):  # e-mail, handle
+        groups: dict[str, list[int]] = defaultdict(list)
+        for sig, key in enumerate(keys):
+            if key[column]:
+                groups[key[column]].append(sig)
+        surnames = {value: sorted({keys[s][3] for s in sigs if keys[s][3]})
+                    for value, sigs in groups.items() if len(sigs) > 1}
+        many = {v: n for v, n in surnames.items() if len(n) > 1}
+        shared = {v for v, n in _distinct_surnames(many, similarity).items() if n > 1}
+        for value in surnames.keys() - shared:
+            sigs = groups[value]
+            anchor = max(sigs, key=lambda s: (sig_contacts[s], -s))
+            for sig in sigs:
+                uf.try_union(anchor, sig)
 
 
 def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contacts: list[int],

@@ -187,7 +187,9 @@ def _render(rng, cal, pools, numbers, people, c: Segment, scale: float, sink: _S
         cli_style=np.where(u[:, 0] < 0.45, 2, np.where(u[:, 0] < 0.9, 1, 0)),
         typed_style=np.where(u[:, 1] < 0.5, 0, np.where(u[:, 1] < 0.75, 2, 1)),
         num=np.where(c.num < 0, 0, c.num),
-        withheld_word=np.array(WITHHELD_SPELLINGS, dtype=object)[rng.integers(0, 3, n)],
+        # A withheld 101 CLI is spelled as the switch spells it; a 999 call without a
+        # CLI (unavailable, never withheld: profiles.CLI_UNAVAILABLE_999) is empty.
+        withheld_word=np.where(c.ch == CH_999, "", np.array(WITHHELD_SPELLINGS, dtype=object)[rng.integers(0, 3, n)]),
         u=u,
     )
     outbound = _emit_calls_and_acd(rng, numbers, c, tel, w, sink)
@@ -388,8 +390,9 @@ def _emit_cc(rng, pools, c: Segment, people: People, inc: _Incidents, w: _Writte
     for k, i in enumerate(order.tolist()):
         ch, pid, code, u = int(c.ch[i]), int(c.pid[i]), int(c.code[i]), w.u[i]
         if ch <= CH_101 and c.withheld[i]:
-            # The CLI was withheld: the handler notes that, or nothing, or the number given.
-            phone_text = "Withheld" if u[2] < 0.5 else ("" if u[2] < 0.8 else w.typed[i])
+            # No CLI: the handler notes that, or nothing, or the number the caller gave.
+            noted = "Withheld" if ch == CH_101 else "Unavailable"
+            phone_text = noted if u[2] < 0.5 else ("" if u[2] < 0.8 else w.typed[i])
         elif ch <= CH_101:
             phone_text = w.typed[i]
         elif ch == CH_OTHER:

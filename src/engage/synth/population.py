@@ -15,7 +15,7 @@ import numpy as np
 from . import codes, criterion
 from .pools import LANDMARKS, Pools, address_variants, name_variants, postcodes
 from .profiles import (CH_101, CH_999, CH_ONLINE, CH_OTHER, CH_SOCIAL, CH_WEBCHAT, KIND_HOURLY,
-                       hourly_for)
+                       WITHHELD_101_PUBLIC, cli_hidden, hourly_for)
 
 ORDINARY, VULNERABLE, TARGETED, NUISANCE = "ordinary", "vulnerable", "targeted_victim", "nuisance"
 REPEAT_KINDS = (VULNERABLE, TARGETED, NUISANCE)
@@ -56,7 +56,7 @@ class Segment:
     pid: np.ndarray        # person index
     code: np.ndarray       # opening code index (codes.CODE_NAMES)
     num: np.ndarray        # number index (Numbers), -1 if the person has none
-    withheld: np.ndarray   # number withheld on this contact
+    withheld: np.ndarray   # no CLI on this call (withheld on 101, unavailable on 999)
 
     @staticmethod
     def concat(parts: list["Segment"]) -> "Segment":
@@ -266,7 +266,7 @@ def _one_repeat_caller(rng: np.random.Generator, cal: Calendar, people: People, 
     n = len(t)
     nums = people.numbers[pid]
     num = np.array(nums)[np.where(rng.random(n) < 0.7, 0, len(nums) - 1)] if n else np.zeros(0, dtype=np.int64)
-    withheld = (rng.random(n) < people.withhold_p[pid]) & (ch <= CH_101)
+    withheld = cli_hidden(rng, ch, people.withhold_p[pid])
     return Segment(t, day, ch, np.full(n, pid), codes.pick_codes(rng, kind, n), num, withheld)
 
 
@@ -355,7 +355,7 @@ def public(rng: np.random.Generator, cal: Calendar, pools: Pools, people: People
     nums = [[numbers[p]] for p in perm[np.arange(m) % len(numbers)].tolist()]
     people.extend([f"{f} {ln}" for f, ln in zip(fns, lns)], ORDINARY, nums, addrs, pcs, towns)
     num = np.array([people.numbers[p][0] for p in pid.tolist()], dtype=np.int64)
-    withheld = (rng.random(n) < 0.07) & (ch <= CH_101)
+    withheld = cli_hidden(rng, ch, WITHHELD_101_PUBLIC)
     code = np.empty(n, dtype=np.int64)
     for channel, mix in ((CH_999, "public_999"), (CH_101, "public_101"), (CH_OTHER, "walk_in")):
         sel = np.nonzero(ch == channel)[0]

@@ -27,6 +27,21 @@ MONTHLY_ABANDONED_999 = 300
 # 101 callers give up more often than 999 callers (no published figure: an assumption).
 ABANDON_RATE_101 = 0.05
 
+# Calling line identity. CLI privacy never applies to 999: the network passes the
+# caller's number to the emergency service even when the caller withholds it (Ofcom
+# General Conditions, C6 Calling Line Identification). A 999 call arrives without a
+# number only when the network has none to pass ("unavailable": some payphones,
+# VoIP and roaming calls), rarely: an assumption. 101 callers can withhold theirs.
+CLI_UNAVAILABLE_999 = 0.005
+WITHHELD_101_PUBLIC = 0.07
+
+
+def cli_hidden(rng: np.random.Generator, ch: np.ndarray, withhold_101: float) -> np.ndarray:
+    """Calls that arrive without a CLI: withheld on 101 (at the caller's rate),
+    unavailable on 999; digital contacts have no CLI to hide."""
+    p = np.where(ch == CH_999, CLI_UNAVAILABLE_999, np.where(ch == CH_101, withhold_101, 0.0))
+    return rng.random(len(ch)) < p
+
 # Mean answer wait: 2 s on 999, 5 s on 101 (Cambridgeshire). Lognormal (long tail):
 # mean = exp(mu + sigma^2 / 2); with these sigmas ~98% of calls meet the 10 s / 30 s targets.
 WAIT_SIGMA = {CH_999: 1.0, CH_101: 1.2}
