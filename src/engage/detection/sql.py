@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -53,14 +53,14 @@ _ONE_US = dt.timedelta(microseconds=1)
 
 def arrived() -> str:
     """`c.arrived_at`, as raw text on SQLite (see `us`)."""
-    return "c.arrived_at || ''" if connection.vendor == "sqlite" else "c.arrived_at"
+    return "c.arrived_at || ''" if _db().vendor == "sqlite" else "c.arrived_at"
 
 
 def param(ts: int):
     """A time as the database wants it. SQLite: Django's own text form of naive UTC
     ('YYYY-MM-DD HH:MM:SS[.ffffff]', which str() of a naive datetime also gives), built
     directly because Django's adapter costs more than the query it feeds."""
-    if connection.vendor == "sqlite":
+    if _db().vendor == "sqlite":
         return str(_NAIVE_EPOCH + dt.timedelta(microseconds=ts))
     return W.from_us(ts)
 
@@ -78,10 +78,17 @@ def _native(sql: str, vendor: str) -> str:
     return sql.replace("%s", "?") if vendor == "sqlite" else sql
 
 
+def _db():
+    """This thread's default connection itself: each attribute read through the
+    `connection` proxy costs a thread-local lookup."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def _run(sql: str, params, many: bool = False):
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    (cursor.executemany if many else cursor.execute)(_native(sql, connection.vendor), params)
+    db = _db()
+    db.ensure_connection()
+    cursor = db.connection.cursor()
+    (cursor.executemany if many else cursor.execute)(_native(sql, db.vendor), params)
     return cursor
 
 
