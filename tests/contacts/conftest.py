@@ -40,10 +40,10 @@ def clear() -> None:
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    """Batches of 50 rows, so tests cross batch boundaries with little data."""
+    """Batches of 50 rows (both paths), so tests cross batch boundaries with little data."""
     real = ingest._settings
 
     def settings():
-        return {**real(), "batch_size": 50}
+        return {**real(), "batch_size": 50, "bulk_batch_size": 50}
 
     monkeypatch.setattr(ingest, "_settings", settings)

@@ -19,7 +19,7 @@ from .conftest import clear, snapshot
 def test_sigkill_halfway_then_rerun_equals_a_clean_import(tmp_path):
     paths = write_files(tmp_path, phone_contacts=6000, digital_contacts=0, seed=11)
     config = tmp_path / "force.toml"
-    config.write_text("[ingest]\nbatch_size = 200\n")
+    config.write_text("[ingest]\nbatch_size = 200\nbulk_batch_size = 200\n")
     # Incidents first, so the killed calls import is also re-joining incidents to calls.
     ingest_file(paths["cc"], "cc", defer=True)
     total = sum(1 for line in paths["calls"].open() if ",in," in line)

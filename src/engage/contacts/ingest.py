@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from engage import config
-from engage.contacts import store
+from engage.contacts import store, vector
 from engage.contacts.colmap import ColumnMap, load_map
 from engage.contacts.formats import (
     ALL_DATA_FIELDS, COLUMNS, DATA_FIELDS, FLAG_FIELDS, NUMBER_FIELDS, PARSERS, SOURCES, BadRow, Record, SkipRow,
@@ -66,6 +66,8 @@ def _settings() -> dict:
     return {
         "tolerance": float(ingest.get("cc_call_tolerance_seconds", 900)),
         "batch_size": int(ingest.get("batch_size", 5000)),
+        # The bulk path's batches: one transaction each; a killed run keeps whole batches.
+        "bulk_batch_size": int(ingest.get("bulk_batch_size", 100_000)),
         "timezone": force.get("timezone", "Europe/London"),
         "region": force.get("phone_region", "GB"),
     }
@@ -85,7 +87,7 @@ def ingest_rows(
     _check_source(source)
     digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
     items = ((i, _as_text(row), None) for i, row in enumerate(rows, start=1))
-    return _run(source, items, file_name, digest, column_map, defer, bulk=False)
+    return _run(source, file_name, digest, column_map, defer, lambda importer: importer.consume(items))
 
 
 def ingest_file(
@@ -105,7 +107,21 @@ def ingest_file(
     digest, encoding = _scan(path, column_map.encoding if column_map else None)
     items = _read_csv(path, source, column_map, encoding, progress)
     first = next(items)  # reads and checks the header before a run is recorded
-    return _run(source, itertools.chain([first], items), str(path.resolve()), digest, column_map, defer, bulk=True)
+    raw = None if column_map else _read_columns(path, first[1], encoding)
+    if raw is None:
+        feed = lambda importer: importer.consume(itertools.chain([first], items))  # noqa: E731
+    else:
+        items.close()
+        feed = lambda importer: importer.consume_columns(raw, progress, path.stat().st_size)  # noqa: E731
+    return _run(source, str(path.resolve()), digest, column_map, defer, feed, bulk=True)
+
+
+def _read_columns(path: Path, header: dict, encoding: str) -> pl.DataFrame | None:
+    """A canonical file's columns for the bulk path (vector.py), or None for the per-row path."""
+    raw = vector.read_file(path, header["width"], encoding, ",")
+    if raw is None:
+        return None
+    return raw.select("_line", *(pl.col(f"c{i}").alias(name) for name, i in zip(header["names"], header["positions"])))
 
 
 def _as_text(row: dict) -> dict:
@@ -160,7 +176,7 @@ def _read_csv(
             raise IngestError(f"{path}: empty file (no header row)")
         names, positions = _header_positions(path, source, cmap, header)
         width = len(header)
-        yield (0, None, None)  # header accepted
+        yield (0, {"names": names, "positions": positions, "width": width}, None)  # header accepted
         last = reader.line_num
         for n in itertools.count():
             try:
@@ -199,7 +215,8 @@ def _header_positions(path: Path, source: str, cmap: ColumnMap | None, header: l
 
 
 def _run(
-    source, items: Iterable, file_name: str, digest: str, cmap: ColumnMap | None, defer: bool, bulk: bool
+    source, file_name: str, digest: str, cmap: ColumnMap | None, defer: bool, feed: Callable[[_Importer], None],
+    bulk: bool = False,
 ) -> ImportResult:
     started = time.perf_counter()
     now = timezone.now()
@@ -213,7 +230,7 @@ def _run(
     importer = _Importer(source, run, file_name, cmap, defer)
     importer.bulk = bulk
     try:
-        importer.consume(items)
+        feed(importer)
     except BaseException as exc:
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportRun.Status.FAILED, ended_at=timezone.now(), message=str(exc)[:2000] or type(exc).__name__
@@ -232,6 +249,7 @@ class _Importer:
         s = _settings()
         self.source, self.run, self.file_name, self.cmap, self.defer = source, run, file_name, cmap, defer
         self.tolerance, self.batch_size, self.region = s["tolerance"], s["batch_size"], s["region"]
+        self.bulk_batch_size = s["bulk_batch_size"]
         self.parse_time = TimeParser(cmap.timezone if cmap else s["timezone"], cmap.date_formats if cmap else None)
         self.parse_row = PARSERS[source]
         self.result = ImportResult(run_id=run.pk, source=source, file_name=file_name)
@@ -270,6 +288,36 @@ class _Importer:
                 self._flush(records, bad, pending_counts)
                 records, bad, pending_counts = [], [], [0, 0, 0]
         self._flush(records, bad, pending_counts)
+
+    def consume_columns(self, raw: pl.DataFrame, progress: Callable[[int, int], None] | None, size: int) -> None:
+        """The bulk path: a whole canonical file checked column-wise (vector.py), committed in big batches."""
+        parsed = vector.parse(raw, self.source, vector.Times(self.parse_time), self.region)
+        records: list[Record] = []
+        bad: list[tuple[int, str, str, str]] = []
+        skipped = parsed.skipped.to_list()
+        for line, record, error, row in vector.parse_rows(parsed.fallback, self.source, self.parse_time, self.region):
+            if record is not None:
+                records.append(record)
+            elif error is not None:
+                bad.append((line, error.field, error.reason, _raw(row)))
+            else:
+                skipped.append(line)
+        good = pl.concat([parsed.good, records_frame(self.source, records)]).sort("line")
+        first = good["key"].is_first_distinct()  # in file order: a key's second row is a duplicate
+        duplicates = good.filter(~first)["line"].to_list()
+        good = good.filter(first)
+        bad.sort()
+        step = self.bulk_batch_size
+        for start in range(2, raw.height + 2, step):  # data rows are lines 2.. (vector.read_file)
+            end = start + step
+            in_batch = lambda lines: sum(1 for line in lines if start <= line < end)  # noqa: E731
+            self.commit_batch(
+                good.filter(pl.col("line").is_between(start, end, closed="left")),
+                [b for b in bad if start <= b[0] < end],
+                [min(end, raw.height + 2) - start, in_batch(skipped), in_batch(duplicates)],
+            )
+            if progress:
+                progress(size * (min(end, raw.height + 2) - 2) // max(raw.height, 1), size)
 
     def _flush(self, records: list[Record], bad: list, counts: list[int]) -> None:
         self.commit_batch(records_frame(self.source, records), bad, counts)

@@ -28,10 +28,26 @@ class Phone(NamedTuple):
     status: str
 
 
+# A UK number written the common ways: 0 or +44, then 9 or 10 digits, spaces anywhere.
+# phonenumbers gives every such number as possible (GB lengths 7, 9, 10) and its E.164 is
+# +44 and the digits; tests/identity/test_phones.py checks this against phonenumbers.
+_UK_COMMON = re.compile(r"(?:0|\+44)([1-9]\d{8,9})")
+
+
 @functools.lru_cache(maxsize=262_144)
 def normalise(raw: str | None, region: str = "GB") -> Phone:
     """Normalise one recorded number. Cached: real data repeats numbers a lot."""
     text = (raw or "").strip()
+    if region == "GB":
+        common = _UK_COMMON.fullmatch(text.replace(" ", ""))
+        # 180020 is also a national prefix (phonenumbers strips it): leave those to it.
+        if common and not common.group(1).startswith("180020"):
+            return Phone(text, "+44" + common.group(1), PRESENT)
+    return parse(text, region)
+
+
+def parse(text: str, region: str = "GB") -> Phone:
+    """Normalise with phonenumbers alone (no fast path); `text` is already stripped."""
     word = text.lower()
     if word in _WITHHELD_WORDS:
         return Phone(text, "", WITHHELD)

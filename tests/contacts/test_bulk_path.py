@@ -1,0 +1,130 @@
+"""The bulk path (column-wise checks, vector.py) and the per-row path give the same database."""
+import csv
+import json
+
+import pytest
+
+from engage.contacts import ingest, vector
+from engage.contacts.formats import COLUMNS
+from engage.contacts.ingest import ingest_file
+from engage.contacts.models import ImportRun, QuarantinedRow, SourceRecord
+from engage.contacts.sample import generate_rows
+
+from .conftest import clear, snapshot
+
+# Rows each path must treat alike: odd times (DST change, offsets, fractions, other
+# formats, impossible dates), odd numbers and states, padding and Unicode spaces, keys
+# too long or missing, duplicates, outbound and unknown directions, odd flags and figures.
+ODD = {
+    "calls": [
+        {"call_id": "X1", "started_at": "2025-03-30T00:59:59Z", "ended_at": "2025-03-30 01:30:00", "direction": " IN ",
+         "line": " 999 ", "cli": "+44 7700 900123", "handler_id": "\u2003H1\u2003"},
+        {"call_id": "X2", "started_at": "2025-03-30 02:30:00", "ended_at": "soon", "direction": "", "line": "Emergency",
+         "cli": "(07700) 900-123", "handler_id": "H" * 80},
+        {"call_id": "X3", "started_at": "2025-03-30T01:15:00+01:00", "ended_at": "", "direction": "i", "line": "112",
+         "cli": "07700900123", "handler_id": ""},
+        {"call_id": "X4", "started_at": "2025-10-26 01:30", "ended_at": "2025-10-26T01:45:00.250Z", "direction": "inbound",
+         "line": "101", "cli": "withheld", "handler_id": "H4"},
+        {"call_id": "X5", "started_at": "30/03/2025 10:00", "ended_at": "", "direction": "in", "line": "x", "cli": "999",
+         "handler_id": ""},
+        {"call_id": "X6", "started_at": "2025-02-30T10:00:00Z", "direction": "in", "cli": "01632 960001"},
+        {"call_id": "X7", "started_at": "1899-12-31T23:00:00Z", "direction": "in"},
+        {"call_id": "X8", "started_at": "2025-03-30T10:00:00Z", "direction": "sideways"},
+        {"call_id": "X9", "started_at": "nonsense", "direction": "out"},
+        {"call_id": " ", "started_at": "2025-03-30T10:00:00Z", "direction": "in"},
+        {"call_id": "K" * 129, "started_at": "2025-03-30T10:00:00Z", "direction": "in"},
+        {"call_id": "X1", "started_at": "2025-03-30T11:00:00Z", "direction": "in", "cli": "0044 7700 900124"},
+        {"call_id": "X10", "started_at": " 2025-03-31T24:00:00Z ", "direction": "in", "cli": "+441800201234"},
+        {"call_id": "X11", "started_at": "20250331T100000Z", "direction": "in", "cli": "0 1 6 3 2 9 6 0 0 0 2"},
+    ],
+    "acd": [
+        {"call_id": "X1", "line": "999", "arrived_at": "2025-03-30T00:59:58Z", "answered_at": "", "ended_at": "",
+         "abandoned": " yes ", "queue_seconds": " 1_0 ", "talk_seconds": "nan"},
+        {"call_id": "X2", "line": "101", "arrived_at": "2025-03-30 02:29:00", "answered_at": "2025-03-30 02:30:00",
+         "ended_at": "bad", "abandoned": "maybe", "queue_seconds": "1e9", "talk_seconds": "-3.5"},
+        {"call_id": "X4", "line": "", "arrived_at": "2025-10-26 01:29:00", "answered_at": "", "abandoned": "",
+         "queue_seconds": "inf", "talk_seconds": ""},
+        {"call_id": "X12", "line": "999", "arrived_at": "", "abandoned": "N"},
+    ],
+    "cc": [
+        {"incident_number": " INC-X1 ", "created_at": "2025-03-30T01:05:00Z", "source": "999", "caller_name": " Zoë ",
+         "caller_phone": "07700 900123", "caller_postcode": "cb1 1aa", "location": "12 High St", "narrative": "n" * 5},
+        {"incident_number": "INC-X2", "created_at": "2025-03-30 03:00:00", "source": "Web Chat", "caller_postcode": "ß1",
+         "caller_address": "x" * 400},
+        {"incident_number": "INC-X3", "created_at": "bad", "source": "999"},
+    ],
+    "digital": [
+        {"contact_id": "DX1", "channel": "Web", "started_at": "2025-03-30T09:00:00Z", "name": "Ann", "phone": "+44 1632 960001",
+         "email": " Ann@Example.ORG ", "reference": "INC-X2"},
+        {"contact_id": "DX2", "channel": "fax", "started_at": "2025-03-30 09:00:00", "email": "ÉMILE@EXAMPLE.FR",
+         "reference": "r" * 150},
+        {"contact_id": "", "channel": "webchat", "started_at": "2025-03-30 09:00:00"},
+    ],
+}
+
+
+def write(tmp_path):
+    rows = generate_rows(phone_contacts=600, digital_contacts=200, seed=5, start="2025-03-29")
+    paths = {}
+    for source, extra in ODD.items():
+        path = paths[source] = tmp_path / f"{source}.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(COLUMNS[source])
+            for row in rows[source] + extra:
+                writer.writerow([row.get(c, "") for c in COLUMNS[source]])
+    return paths
+
+
+def state() -> tuple:
+    sources = {
+        (system, key, line, str(at), phone, link, json.dumps(json.loads(data), sort_keys=True))
+        for system, key, line, at, phone, link, data in SourceRecord.objects.values_list(
+            "system", "source_key", "line_number", "at", "phone_e164", "link_key", "data")
+    }
+    quarantined = set(QuarantinedRow.objects.values_list("source", "line_number", "field", "reason", "raw"))
+    runs = list(ImportRun.objects.order_by("id").values_list(
+        "source", "status", "rows_read", "rows_imported", "rows_quarantined", "rows_duplicate", "rows_skipped"))
+    return snapshot(), sources, quarantined, runs
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_both_paths_give_the_same_contacts_source_rows_and_quarantine(tmp_path, monkeypatch, small_batches):
+    paths = write(tmp_path)
+    bulk_runs = []
+    real = ingest._Importer.consume_columns
+    monkeypatch.setattr(ingest._Importer, "consume_columns", lambda self, *a: (bulk_runs.append(1), real(self, *a))[1])
+    got = {}
+    for path_name in ("bulk", "per-row"):
+        if path_name == "per-row":
+            monkeypatch.setattr(vector, "read_file", lambda *a: None)
+        clear()
+        for source in ("cc", "calls", "acd", "digital"):
+            ingest_file(paths[source], source, defer=True)
+        got[path_name] = state()
+    assert len(bulk_runs) == 4  # the first round did go through the bulk path
+    assert got["bulk"][0] == got["per-row"][0]
+    assert got["bulk"][1] == got["per-row"][1]
+    assert got["bulk"][2] == got["per-row"][2]
+    assert got["bulk"][3] == got["per-row"][3]
+    assert len(got["bulk"][2]) == 9  # the unusable odd rows, quarantined alike by both
+
+
+def test_files_the_bulk_path_cannot_read_exactly_go_row_by_row(tmp_path):
+    cases = {
+        "quoted line break": b'call_id,started_at\nA,"2025-01-01\n10:00"\n',
+        "blank line": b"call_id,started_at\nA,2025-01-01\n\nB,2025-01-01\n",
+        "too few fields": b"call_id,started_at\nA\n",
+        "too many fields": b"call_id,started_at\nA,1,2\n",
+        "NUL": b"call_id,started_at\nA\x00,1\n",
+        "lone CR": b"call_id,started_at\rA,1\r",
+    }
+    for name, data in cases.items():
+        path = tmp_path / "f.csv"
+        path.write_bytes(data)
+        assert vector.read_file(path, 2, "utf-8-sig", ",") is None, name
+    path.write_bytes(b"call_id,started_at\r\nA,1\r\nB,\r\n")
+    frame = vector.read_file(path, 2, "utf-8-sig", ",")
+    assert frame.rows() == [("A", "1", 2), ("B", "", 3)]
+    assert vector.read_file(path, 2, "cp1252", ",") is None
