@@ -62,3 +62,25 @@ def test_full_rebuild_keeps_the_caller_holding_most_of_a_cluster():
     resolve_full()
     assert callers_of(a, b, c) == [keep, keep, keep]
     assert not Caller.objects.filter(pk=other.pk).exists()  # emptied and unprotected: removed
+
+
+def test_one_handle_or_email_is_one_caller():
+    # Social media messages that carry only the handle, and one that also gave a name.
+    a, b = add_contact(handle="@leighhil98"), add_contact(handle="@LeighHil98 ")
+    c = add_contact(handle="@leighhil98", name="Leigh Hill")
+    d, e = add_contact(email="ada.brown7@example.com"), add_contact(email="Ada.Brown7@example.com", name="A Brown")
+    other = add_contact(handle="@someoneelse1")
+    resolve_full()
+    ca, cb, cc, cd, ce, co = callers_of(a, b, c, d, e, other)
+    assert ca == cb == cc and ca is not None
+    assert cd == ce and cd is not None
+    assert co not in {ca, cd}
+
+
+def test_an_email_written_with_two_surnames_links_nothing_by_itself():
+    # A family's shared inbox: two people, not one.
+    a = add_contact(email="the.browns@example.com", name="Ada Brown")
+    b = add_contact(email="the.browns@example.com", name="Tom Reed")
+    resolve_full()
+    ca, cb = callers_of(a, b)
+    assert ca != cb

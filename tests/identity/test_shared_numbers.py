@@ -59,3 +59,28 @@ def test_incremental_reopens_contacts_of_a_newly_shared_number():
     assert len(set(callers_of(*more))) == 2 and not set(callers_of(*more)) & set(callers_of(*first))
     assert None not in callers_of(*first, *more)
     assert SharedNumber.objects.filter(e164="+441632960600").exists()
+
+
+def test_number_given_with_homes_in_two_districts_is_shared():
+    """A recycled number: one holder named, another gave only an address elsewhere."""
+    named = add_contact("01632 960700", name="Ada Brown", address="3 Mill Road", postcode="CB1 2AB")
+    elsewhere = add_contact("01632 960700", address="9 Fen Lane", postcode="PE15 0PN")
+    bare = add_contact("01632 960700")
+    resolve_full()
+    assert SharedNumber.objects.filter(e164="+441632960700", origin="detected").exists()
+    ca, ce, cb = callers_of(named, elsewhere, bare)
+    assert ca is not None and ca != ce and cb is None
+
+
+def test_one_person_at_one_postcode_written_differently_is_not_shared():
+    for postcode in ["CB1 2AB", "cb12ab", "", "CB1 2AB"]:
+        add_contact("07700 900611", name="John Smith", postcode=postcode)
+    resolve_full()
+    assert not SharedNumber.objects.filter(e164="+447700900611").exists()
+
+
+def test_an_email_address_spelling_another_name_makes_a_number_shared():
+    add_contact("01632 960701", name="Ada Brown")
+    add_contact("01632 960701", email="gordon.chandler94@example.net")
+    resolve_full()
+    assert SharedNumber.objects.filter(e164="+441632960701").exists()

@@ -48,6 +48,7 @@ def identity_config() -> dict:
         "shared_numbers": [],
         "shared_min_distinct_names": 2,
         "shared_name_similarity": 0.88,
+        "shared_min_distinct_districts": 2,
         "match_threshold": 0.95,
         "probability_two_random_records_match": 1e-5,
         "model_path": "",
@@ -109,25 +110,38 @@ def _identifying(rec: Record, shared: set[str]) -> bool:
 # ---------------------------------------------------------------- shared numbers
 def detect_shared_numbers(records: Iterable[Record], known: set[str]) -> dict[str, int]:
     """Numbers the data shows as shared: used by at least `shared_min_distinct_names`
-    different people's names. Names are told apart by surname (Jaro-Winkler below
-    `shared_name_similarity`), so misspellings, initials and nicknames of one person
-    ("Robert/Bob Smith", "J Smith", "Smyth") count once. Saves them as
-    SharedNumber(origin=detected) and returns {number: distinct names} for new ones."""
+    different people's names, or by callers giving homes in at least
+    `shared_min_distinct_districts` postcode districts. Names are told apart by surname
+    (Jaro-Winkler below `shared_name_similarity`), so misspellings, initials and
+    nicknames of one person ("Robert/Bob Smith", "J Smith", "Smyth") count once; a
+    contact that gave only an e-mail address counts with the name the address spells.
+    Saves them as SharedNumber(origin=detected) and returns {number: distinct names}
+    for new ones."""
     cfg = identity_config()
     minimum = max(2, int(cfg["shared_min_distinct_names"]))
+    min_districts = int(cfg["shared_min_distinct_districts"])
     surnames: dict[str, set[str]] = defaultdict(set)
+    districts: dict[str, set[str]] = defaultdict(set)
     for rec in records:
-        surname = name_key(rec.name).surname
-        if rec.phone and surname and rec.phone not in known:
+        if not rec.phone or rec.phone in known:
+            continue
+        surname = name_key(rec.name).surname or (name_key(_email_name(rec.email)).surname if rec.email else "")
+        if surname:
             surnames[rec.phone].add(surname)
+        district = postcode_district(rec.postcode) if rec.postcode else ""
+        if district:
+            districts[rec.phone].add(district)
     candidates = {phone: sorted(n) for phone, n in surnames.items() if len(n) >= minimum}
-    found = {}
-    for phone, distinct in _distinct_surnames(candidates, float(cfg["shared_name_similarity"])).items():
-        if distinct >= minimum:
-            found[phone] = distinct
+    distinct = _distinct_surnames(candidates, float(cfg["shared_name_similarity"]))
+    found = {phone: n for phone, n in distinct.items() if n >= minimum}
+    if min_districts >= 2:
+        for phone, where in districts.items():
+            if len(where) >= min_districts and phone not in found:
+                found[phone] = distinct.get(phone, len(surnames.get(phone, ())))
     SharedNumber.objects.bulk_create(
         [SharedNumber(e164=p, origin=SharedNumber.Origin.DETECTED, distinct_names=n,
-                      label=f"{n} different surnames") for p, n in found.items()],
+                      label=f"{n} different surnames, {len(districts.get(p, ()))} postcode districts")
+         for p, n in found.items()],
         ignore_conflicts=True, batch_size=1000,
     )
     return found
