@@ -1,6 +1,7 @@
 """Splink links a person across numbers and attaches withheld calls by name and address."""
 import pytest
 
+from engage.contacts.models import Contact
 from engage.identity.resolve import resolve_full
 
 from .conftest import add_contact, callers_of
@@ -68,3 +69,22 @@ def test_name_only_contact_needs_a_frequent_caller():
     chat = add_contact("unavailable", name="Oswald Thorne")
     resolve_full()
     assert callers_of(chat) != callers_of(once)
+
+
+def test_handle_only_message_joins_the_one_caller_its_letters_name():
+    known = [add_contact("07700 900712", name="Kerry Harrison", address="79 Marshall Drive", postcode="CB1 2JE")
+             for _ in range(5)][0]
+    dm = [add_contact("unavailable", handle="@kerryhar4") for _ in range(2)]  # social media: a handle only
+    resolve_full()
+    assert callers_of(*dm) == callers_of(known) * 2
+
+
+def test_handle_matching_two_callers_stays_apart():
+    for number, surname in (("07700 900713", "Harrison"), ("07700 900714", "Hart")):
+        for _ in range(5):
+            add_contact(number, name=f"Kerry {surname}", address="1 Mill Road", postcode="CB1 2AB")
+    dm = add_contact("unavailable", handle="@kerryhar4")
+    resolve_full()
+    ca, = callers_of(dm)
+    assert ca is not None  # a caller of its own, by its handle
+    assert Contact.objects.filter(caller_id=ca).count() == 1

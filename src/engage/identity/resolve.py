@@ -346,9 +346,13 @@ def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contact
     no other caller has it and that caller is a frequent one (at least `min_contacts`
     contacts: a name-only contact is far likelier to come from someone who contacts the
     force often). Splink alone scores name-only agreement below the threshold, rightly
-    for common names; uniqueness in the force's own data is the missing evidence."""
+    for common names; uniqueness in the force's own data is the missing evidence.
+    A social-media handle with no name reads as a name when its letters are a first
+    name and the start of a surname ("@kerryhar4": Kerry Harrison), by the same rule."""
     strong_roots: dict[str, set[int]] = defaultdict(set)
+    by_start: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)  # (first, surname[:3])
     weak: dict[int, set[str]] = defaultdict(set)
+    weak_handles: dict[int, set[str]] = defaultdict(set)
     size: Counter = Counter()
     for sig in range(len(keys)):
         size[uf.find(sig)] += sig_contacts[sig]
@@ -359,24 +363,39 @@ def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contact
         if key[1]:  # a shared number's contact: the name belongs to that site's people
             shared.add(uf.find(sig))
     for sig, key in enumerate(keys):
-        first, surname = key[2], key[3]
-        if not (first and surname) or len(first) < 2:
-            continue
+        first, surname, handle = key[2], key[3], key[7]
         root = uf.find(sig)
+        if not (first and surname) or len(first) < 2:
+            if handle and not surname and root not in strong and root not in shared:
+                weak_handles[root].add(re.sub(r"[^a-z]", "", handle))
+            continue
         if root in strong:
             strong_roots[f"{first} {surname}"].add(root)
+            by_start[(first, surname[:3])].add((surname.replace(" ", ""), root))
         elif root not in shared:
             weak[root].add(f"{first} {surname}")
     linked = 0
-    for root, names in weak.items():
+    for root in weak.keys() | weak_handles.keys():
         targets = set()
-        for name in names:
+        for name in weak.get(root, ()):
             targets |= strong_roots.get(name, set())
+        for letters in weak_handles.get(root, ()):
+            targets |= _handle_owners(letters, by_start)
         if len(targets) == 1:
             target = targets.pop()
             if size[target] >= min_contacts and uf.try_union(target, root):
                 linked += 1
     return linked
+
+
+def _handle_owners(letters: str, by_start: dict[tuple[str, str], set[tuple[str, int]]]) -> set[int]:
+    """Clusters whose name the handle's letters spell: a first name, then at least the
+    first three letters of the surname."""
+    owners = set()
+    for cut in range(2, len(letters) - 2):
+        first, rest = letters[:cut], letters[cut:]
+        owners |= {root for surname, root in by_start.get((first, rest[:3]), ()) if surname.startswith(rest)}
+    return owners
 
 
 def _frame(keys: list[tuple]) -> pd.DataFrame:
