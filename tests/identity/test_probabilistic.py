@@ -88,3 +88,14 @@ def test_handle_matching_two_callers_stays_apart():
     ca, = callers_of(dm)
     assert ca is not None  # a caller of its own, by its handle
     assert Contact.objects.filter(caller_id=ca).count() == 1
+
+
+def test_name_only_contact_with_another_email_is_another_person():
+    known = [add_contact("07700 900715", name="Sam Stewart", address="110 Smith Street", postcode="CB1 1AA")
+             for _ in range(5)][0]
+    mail = add_contact("unavailable", name="Sam Stewart", email="samuel.stewart99@example.com")
+    add_contact("07700 900715", name="Sam Stewart", email="samuel.stewart99@example.com")  # known by e-mail
+    other = add_contact("unavailable", name="Sam Stewart", email="sam.stewart68@example.net")
+    resolve_full()
+    assert callers_of(mail) == callers_of(known)
+    assert callers_of(other) != callers_of(known)

@@ -348,7 +348,9 @@ def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contact
     force often). Splink alone scores name-only agreement below the threshold, rightly
     for common names; uniqueness in the force's own data is the missing evidence.
     A social-media handle with no name reads as a name when its letters are a first
-    name and the start of a surname ("@kerryhar4": Kerry Harrison), by the same rule."""
+    name and the start of a surname ("@kerryhar4": Kerry Harrison), by the same rule.
+    A cluster and the caller both known by e-mail or handle, with none in common, are
+    two people of one name and stay apart."""
     strong_roots: dict[str, set[int]] = defaultdict(set)
     by_start: dict[tuple[str, str], set[tuple[str, int]]] = defaultdict(set)  # (first, surname[:3])
     weak: dict[int, set[str]] = defaultdict(set)
@@ -357,11 +359,14 @@ def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contact
     for sig in range(len(keys)):
         size[uf.find(sig)] += sig_contacts[sig]
     strong, shared = set(), set()
+    online: dict[int, set[tuple[int, str]]] = defaultdict(set)  # (column, e-mail or handle) per cluster
     for sig, key in enumerate(keys):
+        root = uf.find(sig)
         if key[0] or key[4] or key[5]:  # number, address or postcode
-            strong.add(uf.find(sig))
+            strong.add(root)
         if key[1]:  # a shared number's contact: the name belongs to that site's people
-            shared.add(uf.find(sig))
+            shared.add(root)
+        online[root].update((col, key[col]) for col in (6, 7) if key[col])
     for sig, key in enumerate(keys):
         first, surname, handle = key[2], key[3], key[7]
         root = uf.find(sig)
@@ -383,9 +388,17 @@ def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contact
             targets |= _handle_owners(letters, by_start)
         if len(targets) == 1:
             target = targets.pop()
-            if size[target] >= min_contacts and uf.try_union(target, root):
+            # Both known by e-mail or handle, and none in common: two people of one name.
+            apart = any(_disjoint(online[root], online[target], col) for col in (6, 7))
+            if size[target] >= min_contacts and not apart and uf.try_union(target, root):
                 linked += 1
     return linked
+
+
+def _disjoint(a: set[tuple[int, str]], b: set[tuple[int, str]], column: int) -> bool:
+    """Both have values in `column` (e-mail or handle) and share none."""
+    va, vb = {v for c, v in a if c == column}, {v for c, v in b if c == column}
+    return bool(va and vb and not va & vb)
 
 
 def _handle_owners(letters: str, by_start: dict[tuple[str, str], set[tuple[str, int]]]) -> set[int]:
