@@ -1,9 +1,10 @@
 """Impact figures cached per data version (docs/reports.md, "Impact", performance).
 
-The version is read in a few indexed aggregates: the newest contact id and the days
-still to be re-aggregated (imports), the callers' last update (merges and splits move
-contacts between callers), and the episodes' and interventions' counts and last changes.
-and the cases' status changes, referrals and call blocks (for the monthly report).
+The aggregates are first brought up to date (days marked by imports, callers whose
+contacts moved, which a trigger on contacts marks); the version is then read in a few
+indexed aggregates: the newest contact id, the aggregates' last rebuild, the callers'
+last update, the episodes' and interventions' counts and last changes, and the cases'
+status changes, referrals and call blocks (for the monthly report).
 Any import, merge, new episode, intervention or case change alters it, so a cached figure is never
 served for data it was not computed from.
 """
@@ -22,11 +23,13 @@ def data_version() -> str:
     from engage.contacts.models import Contact
     from engage.detection.models import Episode
     from engage.identity.models import Caller
-    from engage.service.models import ServiceDirtyDay
+    from engage.service.aggregate import refresh
+    from engage.service.models import ServiceWatermark
 
+    refresh()  # the figures read the aggregates: bring them up to date before naming the version
     parts = [
         Contact.objects.aggregate(m=Max("id"))["m"],
-        ServiceDirtyDay.objects.count(),
+        ServiceWatermark.objects.aggregate(m=Max("updated_at"))["m"],
         Caller.objects.aggregate(m=Max("updated_at"), n=Count("id")),
         Episode.objects.aggregate(m=Max("updated_at"), n=Count("id")),
         Intervention.objects.aggregate(m=Max("recorded_at"), n=Count("id"), s=Max("started_on")),

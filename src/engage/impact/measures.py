@@ -7,15 +7,14 @@ belongs to "after". Definitions and limits: docs/reports.md, "Impact".
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
 import numpy as np
 from django.db import connection
-from django.db.models import Max, Min
+from django.db.models import Min
 
 from engage.config import section
 from engage.contacts.models import Contact
-from engage.service.aggregate import _epoch_sql, force_tz, local_day_bounds, month_bounds
+from engage.service.aggregate import force_tz, month_bounds
 from engage.service.levels import months_back
 
 UTC = dt.timezone.utc
@@ -48,63 +47,71 @@ def first_episodes() -> dict[int, dt.datetime]:
 
 
 def data_span() -> tuple[dt.date, dt.date] | None:
-    span = Contact.objects.aggregate(a=Min("arrived_at"), b=Max("arrived_at"))
-    if span["a"] is None:
+    """First and last local day with contacts (two index lookups: one MIN and one MAX each
+    use the arrival index, where a single query asking for both scans it)."""
+    first = Contact.objects.order_by("arrived_at").values_list("arrived_at", flat=True).first()
+    if first is None:
         return None
+    last = Contact.objects.order_by("-arrived_at").values_list("arrived_at", flat=True).first()
     tz = force_tz()
-    return span["a"].astimezone(tz).date(), span["b"].astimezone(tz).date()
+    return first.astimezone(tz).date(), last.astimezone(tz).date()
 
 
-def caller_contacts(caller_ids: list[int], start: dt.datetime, end: dt.datetime) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-    """caller -> (arrival epochs, handling seconds) for contacts in [start, end), via the caller index."""
-    out: dict[int, list] = defaultdict(lambda: ([], []))
-    table = Contact._meta.db_table
-    for i in range(0, len(caller_ids), 500):
-        chunk = caller_ids[i : i + 500]
-        marks = ",".join(["%s"] * len(chunk))
-        sql = (
-            f"SELECT caller_id, {_epoch_sql('arrived_at')}, COALESCE(queue_seconds, 0) + COALESCE(talk_seconds, 0) "
-            f"FROM {table} WHERE caller_id IN ({marks}) AND arrived_at >= %s AND arrived_at < %s"
-        )
+def _day_param() -> str:
+    """A date parameter in SQL (typed on PostgreSQL; SQLite compares ISO text)."""
+    return "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+
+
+def window_sums(refs: dict[int, dt.date], days: list[int]) -> dict[int, list[float]]:
+    """caller -> per window in `days`: [contacts before, handling s before, contacts after,
+    handling s after], the windows being the `w` local days before the reference day and
+    the `w` days from it. Summed in SQL over the per-caller daily aggregate."""
+    from engage.service.models import ServiceCallerDay
+
+    table, p = ServiceCallerDay._meta.db_table, _day_param()
+    bounds = ", ".join(f"lo{w}, hi{w}" for w in days)
+    sums = []
+    for w in days:
+        for cond in (f"d.day >= r.lo{w} AND d.day < r.ref", f"d.day >= r.ref AND d.day < r.hi{w}"):
+            sums += [f"SUM(CASE WHEN {cond} THEN d.contacts ELSE 0 END)", f"SUM(CASE WHEN {cond} THEN d.handling_sum ELSE 0 END)"]
+    width, biggest = 4 + 2 * len(days), max(days)
+    out: dict[int, list[float]] = {}
+    items = sorted(refs.items())
+    for i in range(0, len(items), 500):
+        chunk = items[i : i + 500]
+        params: list = []
+        for caller, ref in chunk:
+            params += [caller, ref, ref - dt.timedelta(days=biggest), ref + dt.timedelta(days=biggest)]
+            for w in days:
+                params += [ref - dt.timedelta(days=w), ref + dt.timedelta(days=w)]
+        row = "(%s, " + ", ".join([p] * (width - 1)) + ")"
+        sql = (f"WITH r(caller_id, ref, lo, hi, {bounds}) AS (VALUES {', '.join([row] * len(chunk))}) "
+               f"SELECT r.caller_id, {', '.join(sums)} FROM r JOIN {table} d ON d.caller_id = r.caller_id "
+               f"AND d.day >= r.lo AND d.day < r.hi GROUP BY r.caller_id")
         with connection.cursor() as cur:
-            cur.execute(sql, [*chunk, start, end])
-            for caller, epoch, handling in cur.fetchall():
-                out[caller][0].append(float(epoch))
-                out[caller][1].append(float(handling))
-    return {c: (np.array(a), np.array(h)) for c, (a, h) in out.items()}
-
-
-def _window_counts(arr: tuple[np.ndarray, np.ndarray] | None, ref: dt.date, days: int) -> tuple[int, float, int, float]:
-    """(contacts before, hours before, contacts after, hours after) around local day `ref`."""
-    before_start, _ = local_day_bounds(ref - dt.timedelta(days=days), ref)
-    ref_start, after_end = local_day_bounds(ref, ref + dt.timedelta(days=days - 1))
-    if arr is None or len(arr[0]) == 0:
-        return 0, 0.0, 0, 0.0
-    a, h = arr
-    b0, r0, e0 = before_start.timestamp(), ref_start.timestamp(), after_end.timestamp()
-    before = (a >= b0) & (a < r0)
-    after = (a >= r0) & (a < e0)
-    return int(before.sum()), float(h[before].sum()) / 3600, int(after.sum()), float(h[after].sum()) / 3600
+            cur.execute(sql, params)
+            out.update((caller, [float(v or 0) for v in values]) for caller, *values in cur.fetchall())
+    return out
 
 
 def before_after(refs: dict[int, dt.date], span: tuple[dt.date, dt.date] | None = None) -> dict[int, dict]:
     """Per window: rows (one per caller whose whole window lies inside the data) and totals."""
+    from engage.service.aggregate import refresh
+
     span = span or data_span()
     out: dict[int, dict] = {}
     if not refs or span is None:
         return {w: {"callers": 0, "rows": [], "totals": {}} for w in windows()}
-    biggest = max(windows())
-    lo = min(refs.values()) - dt.timedelta(days=biggest)
-    hi = max(refs.values()) + dt.timedelta(days=biggest)
-    start, end = local_day_bounds(lo, hi)
-    contacts = caller_contacts(sorted(refs), start, end)
-    for w in windows():
+    refresh()
+    days = windows()
+    sums = window_sums(refs, days)
+    for k, w in enumerate(days):
         rows = []
         for caller, ref in sorted(refs.items()):
             complete = ref - dt.timedelta(days=w) >= span[0] and ref + dt.timedelta(days=w - 1) <= span[1]
-            cb, hb, ca, ha = _window_counts(contacts.get(caller), ref, w)
-            rows.append({"caller": caller, "reference": ref, "complete": complete, "contacts_before": cb,
-                         "hours_before": hb, "contacts_after": ca, "hours_after": ha})
+            cb, hb, ca, ha = sums.get(caller, [0.0] * (4 * len(days)))[4 * k : 4 * k + 4]
+            rows.append({"caller": caller, "reference": ref, "complete": complete, "contacts_before": int(cb),
+                         "hours_before": hb / 3600, "contacts_after": int(ca), "hours_after": ha / 3600})
         done = [r for r in rows if r["complete"]]
         totals = {k: sum(r[k] for r in done) for k in ("contacts_before", "contacts_after", "hours_before", "hours_after")}
         out[w] = {"callers": len(done), "incomplete": len(rows) - len(done), "rows": rows, "totals": totals}
@@ -115,28 +122,18 @@ def intervened_before_after() -> dict[int, dict]:
     return before_after(first_interventions())
 
 
-def _month_case(months: list[str]) -> tuple[str, list]:
-    """A SQL CASE mapping arrived_at to its local month label (bounds computed in Python)."""
-    parts, params = [], []
-    for m in months:
-        start, end = local_day_bounds(*month_bounds(m))
-        parts.append("WHEN arrived_at >= %s AND arrived_at < %s THEN %s")
-        params += [start, end, m]
-    return "CASE " + " ".join(parts) + " END", params
-
-
 def repeat_share_by_month(last_month: str, count: int = 12) -> list[dict]:
     """Month by month: all contacts and handler hours, and the share from repeat callers.
 
     Repeat callers = callers with at least one episode not dismissed (as of now); all
     their contacts in the month count, before or after they were found. Totals come from
-    the service aggregate; the repeat callers' part from their contacts via the caller index.
+    the service aggregate; the repeat callers' part from the per-caller daily aggregate.
     """
     from django.db.models import F, Sum
 
     from engage.detection.models import Episode
     from engage.service.aggregate import ensure_month
-    from engage.service.models import ServiceMonth
+    from engage.service.models import ServiceCallerDay, ServiceMonth
 
     months = months_back(last_month, count)
     ensure_month(last_month)
@@ -147,18 +144,17 @@ def repeat_share_by_month(last_month: str, count: int = 12) -> list[dict]:
         .annotate(n=Sum("contacts"), hs=Sum(F("handling_sum")))
         .values_list("month", "n", "hs")
     }
-    case_sql, params = _month_case(months)
     first, _ = month_bounds(months[0])
     _, last = month_bounds(months[-1])
-    start, end = local_day_bounds(first, last)
-    table, ep = Contact._meta.db_table, Episode._meta.db_table
+    table, ep, p = ServiceCallerDay._meta.db_table, Episode._meta.db_table, _day_param()
+    month = "to_char(d.day, 'YYYY-MM')" if connection.vendor == "postgresql" else "substr(d.day, 1, 7)"
     sql = (
-        f"SELECT m, COUNT(*), SUM(h) FROM (SELECT {case_sql} AS m, COALESCE(queue_seconds, 0) + COALESCE(talk_seconds, 0) AS h "
-        f"FROM {table} WHERE arrived_at >= %s AND arrived_at < %s AND caller_id IN "
-        f"(SELECT DISTINCT caller_id FROM {ep} WHERE caller_id IS NOT NULL AND status <> %s)) x GROUP BY m"
+        f"SELECT {month}, SUM(d.contacts), SUM(d.handling_sum) FROM "
+        f"(SELECT DISTINCT caller_id FROM {ep} WHERE caller_id IS NOT NULL AND status <> %s) e "
+        f"JOIN {table} d ON d.caller_id = e.caller_id AND d.day >= {p} AND d.day <= {p} GROUP BY 1"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [*params, start, end, Episode.Status.DISMISSED])
+        cur.execute(sql, [Episode.Status.DISMISSED, first, last])
         repeat = {m: (n, (h or 0.0) / 3600) for m, n, h in cur.fetchall()}
     rows = []
     for m in months:

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 
 from engage.config import section
 from engage.contacts.models import Contact
-from engage.service.models import ServiceHour
+from engage.service.models import ServiceCallerDay, ServiceHour
 
 WAIT_CAP = 3600
 CHANNELS = ["999", "101", "webchat", "online_report", "social_media", "other"]
@@ -170,24 +170,80 @@ def build_rows(t: dict[str, np.ndarray]) -> list[tuple]:
     return rows
 
 
-def _insert(rows: list[tuple]) -> None:
-    table = ServiceHour._meta.db_table
-    sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"
+CALLER_COLUMNS = ("caller_id", "day", "contacts", "handling_sum")
+
+
+def build_caller_rows(t: dict[str, np.ndarray]) -> list[tuple]:
+    """Aggregate fetched contacts into ServiceCallerDay rows (tuples in CALLER_COLUMNS order)."""
+    has = t["caller"] >= 0
+    if not has.any():
+        return []
+    daynum, _, _ = local_parts(t["arrived"][has])
+    handling = (np.nan_to_num(t["queue"]) + np.nan_to_num(t["talk"]))[has]
+    key = t["caller"][has] * 1_000_000 + daynum  # day numbers stay below 10**6 until the year 4707
+    uniq, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=handling)
+    rows, days = [], {}
+    for k, c, h in zip(uniq.tolist(), counts.tolist(), sums.tolist()):
+        caller, d = divmod(k, 1_000_000)
+        day = days.get(d) or days.setdefault(d, dt.date(1970, 1, 1) + dt.timedelta(days=d))
+        rows.append((caller, day, c, h))
+    return rows
+
+
+def _insert(rows: list[tuple], model=ServiceHour, columns: tuple[str, ...] = COLUMNS) -> None:
+    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cur:
         for i in range(0, len(rows), 10000):
             cur.executemany(sql, rows[i : i + 10000])
 
 
 def rebuild_days(first: dt.date, last: dt.date) -> int:
-    """Recompute the aggregate for local days first..last inclusive; returns rows written."""
+    """Recompute the aggregates (hourly and per caller) for local days first..last inclusive;
+    returns ServiceHour rows written."""
     start, end = local_day_bounds(first, last)
-    rows = build_rows(fetch_timings(start, end))
+    fetched = fetch_timings(start, end)
+    rows = build_rows(fetched)
     with transaction.atomic():
         ServiceHour.objects.filter(day__gte=first, day__lte=last).delete()
         _insert(rows)
+        ServiceCallerDay.objects.filter(day__gte=first, day__lte=last).delete()
+        _insert(build_caller_rows(fetched), ServiceCallerDay, CALLER_COLUMNS)
         for month in sorted({first.strftime("%Y-%m"), last.strftime("%Y-%m")} | _months_between(first, last)):
             roll_up_month(month)
     return len(rows)
+
+
+def rebuild_callers(caller_ids: list[int]) -> int:
+    """Recompute every ServiceCallerDay row of these callers from their contacts (caller index)."""
+    table, written = Contact._meta.db_table, 0
+    for i in range(0, len(caller_ids), 500):
+        chunk = caller_ids[i : i + 500]
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT {_epoch_sql('arrived_at')}, queue_seconds, talk_seconds, caller_id FROM {table} "
+                        f"WHERE caller_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+            got = cur.fetchall()
+        arrived, queue, talk, caller = zip(*got) if got else ((), (), (), ())
+        as_float = lambda seq: np.array([np.nan if v is None else float(v) for v in seq], dtype=float)  # noqa: E731
+        rows = build_caller_rows({"arrived": np.array(arrived, dtype=float), "queue": as_float(queue),
+                                  "talk": as_float(talk), "caller": np.array(caller, dtype=np.int64)})
+        with transaction.atomic():
+            ServiceCallerDay.objects.filter(caller_id__in=chunk).delete()
+            _insert(rows, ServiceCallerDay, CALLER_COLUMNS)
+        written += len(rows)
+    return written
+
+
+def rebuild_dirty_callers() -> int:
+    """Rebuild the callers the contacts trigger marked (contacts moved or deleted); returns how many."""
+    from engage.service.models import ServiceDirtyCaller
+
+    ids = sorted(ServiceDirtyCaller.objects.values_list("caller_id", flat=True))
+    if ids:
+        rebuild_callers(ids)
+        for i in range(0, len(ids), 900):
+            ServiceDirtyCaller.objects.filter(caller_id__in=ids[i : i + 900]).delete()
+    return len(ids)
 
 
 def rebuild_span(first: dt.date, last: dt.date) -> int:
@@ -231,11 +287,14 @@ def rebuild_all() -> int:
     span = Contact.objects.aggregate(first=Min("arrived_at"), last=Max("arrived_at"))
     from engage.service.models import ServiceWatermark
 
-    from engage.service.models import ServiceMonth
+    from engage.service.models import ServiceDirtyCaller, ServiceDirtyDay, ServiceMonth
 
     newest = Contact.objects.aggregate(m=Max("id"))["m"] or 0
     ServiceHour.objects.all().delete()
     ServiceMonth.objects.all().delete()
+    ServiceCallerDay.objects.all().delete()
+    ServiceDirtyCaller.objects.all().delete()
+    ServiceDirtyDay.objects.all().delete()
     ServiceWatermark.objects.update_or_create(pk=1, defaults={"last_contact_id": newest})
     if span["first"] is None:
         return 0
@@ -341,15 +400,28 @@ def catch_up(done: set[dt.date] = frozenset()) -> int:
     return new["n"]
 
 
+def refresh() -> bool:
+    """Bring the aggregates up to date: days marked dirty, contacts beyond the watermark,
+    callers whose contacts moved. Returns True if anything was rebuilt; then the
+    watermark's `updated_at` moves on, so caches keyed on it (impact) see the change."""
+    from engage.service.models import ServiceWatermark
+
+    days = rebuild_dirty()
+    changed = bool(catch_up(days)) | bool(days) | bool(rebuild_dirty_callers())
+    if changed:
+        mark, _ = ServiceWatermark.objects.get_or_create(pk=1)
+        mark.save(update_fields=["updated_at"])
+    return changed
+
+
 def ensure_month(month: str) -> bool:
     """Bring the aggregate up to date for a month before reporting it.
 
-    Days marked dirty by imports are rebuilt; new contacts beyond the watermark (imports
-    that sent no signal) are aggregated; then the month's contact count
-    is checked against the aggregate (an index-only count) and the month rebuilt if they
-    differ. Returns True if it had to rebuild the month.
+    `refresh` first; then the month's contact count is checked against the aggregate (an
+    index-only count) and the month rebuilt if they differ. Returns True if it had to
+    rebuild the month.
     """
-    catch_up(rebuild_dirty())
+    refresh()
     if month_fingerprint(month) == aggregate_fingerprint(month):
         return False
     rebuild_days(*month_bounds(month))

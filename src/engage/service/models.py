@@ -93,3 +93,31 @@ class ServiceDirtyDay(models.Model):
     rebuilt before the next report): imports stay fast, reports stay correct."""
 
     day = models.DateField(unique=True)
+
+
+class ServiceCallerDay(models.Model):
+    """Contacts and handling seconds (queue + talk, missing = 0) per caller and local day.
+
+    Built with ServiceHour from the same contacts (a rebuilt day replaces all its callers'
+    rows); a caller whose contacts moved to or from another caller (merge, split, linkage)
+    is rebuilt whole (ServiceDirtyCaller). Impact figures sum these rows instead of reading
+    every contact of every repeat caller. Contacts without a caller have no row.
+    """
+
+    caller_id = models.BigIntegerField()  # no foreign key: rows are rebuilt, not cascaded
+    day = models.DateField()
+    contacts = models.PositiveIntegerField()
+    handling_sum = models.FloatField(default=0)
+
+    class Meta:
+        # Covering: a caller's windows are summed from the index alone (no table lookups).
+        indexes = [models.Index(fields=["caller_id", "day", "contacts", "handling_sum"], name="service_callerday_cover"),
+                   models.Index(fields=["day"], name="service_callerday_day")]
+
+
+class ServiceDirtyCaller(models.Model):
+    """A caller whose contacts changed hands since ServiceCallerDay was built. Marked by a
+    database trigger on contacts (any UPDATE of caller_id from one caller to another, any
+    DELETE), so bulk updates that send no signal are seen too; rebuilt before a report."""
+
+    caller_id = models.BigIntegerField(unique=True)
