@@ -99,3 +99,11 @@ def test_name_only_contact_with_another_email_is_another_person():
     resolve_full()
     assert callers_of(mail) == callers_of(known)
     assert callers_of(other) != callers_of(known)
+
+
+def test_two_contacts_with_only_the_same_name_are_not_one_caller():
+    # Two web chats from "Carole Rose": a name alone is not a person.
+    a, b = add_contact("unavailable", name="Carole Rose"), add_contact("unavailable", name="Carole Rose")
+    resolve_full()
+    ca, cb = callers_of(a, b)
+    assert ca is not None and cb is not None and ca != cb

@@ -245,8 +245,11 @@ def _signature(rec: Record, shared: set[str], pinned: set[int]) -> tuple:
     phone, shared_phone = (rec.phone, "") if rec.phone not in shared else ("", rec.phone)
     key = (phone, shared_phone, name.first, name.surname, address_key(rec.address), postcode_key(rec.postcode), rec.email, rec.handle)
     # A contact named in an override keeps its own node, so the override can hold it
-    # apart from contacts with identical details.
-    return key + ((rec.contact_id,) if rec.contact_id in pinned else ())
+    # apart from contacts with identical details. So does a contact that carries a name
+    # and nothing else: a name alone is not a person (two web chats from two "Carole
+    # Rose"s), and Splink, not the signature, decides whether two such contacts link.
+    name_only = not (phone or shared_phone or key[4] or key[5] or rec.email or rec.handle)
+    return key + ((rec.contact_id,) if rec.contact_id in pinned or name_only else ())
 
 
 def cluster(records: list[Record], shared: set[str], overrides: list[tuple[str, int, int]] | None = None) -> Clustering:
