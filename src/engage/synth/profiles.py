@@ -28,8 +28,8 @@ MONTHLY_ABANDONED_999 = 300
 ABANDON_RATE_101 = 0.05
 
 # Calling line identity. CLI privacy never applies to 999: the network passes the
-# caller's number to the emergency service even when the caller withholds it (Ofcom
-# General Conditions, C6 Calling Line Identification). A 999 call arrives without a
+# caller's number to the emergency service even when the caller withholds it (PECR 2003
+# regulation 16; Ofcom's CLI guidance under General Condition C6). A 999 call arrives without a
 # number only when the network has none to pass ("unavailable": some payphones,
 # VoIP and roaming calls), rarely: an assumption. 101 callers can withhold theirs.
 CLI_UNAVAILABLE_999 = 0.005
