@@ -9,6 +9,7 @@ duplicates. Joins (docs/formats.md) are computed in the same transaction.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
@@ -68,6 +69,7 @@ def _settings() -> dict:
         "batch_size": int(ingest.get("batch_size", 5000)),
         # The bulk path's batches: one transaction each; a killed run keeps whole batches.
         "bulk_batch_size": int(ingest.get("bulk_batch_size", 100_000)),
+        "defer_indexes_rows": int(ingest.get("defer_indexes_rows", 100_000)),
         "timezone": force.get("timezone", "Europe/London"),
         "region": force.get("phone_region", "GB"),
     }
@@ -90,6 +92,25 @@ def ingest_rows(
     return _run(source, file_name, digest, column_map, defer, lambda importer: importer.consume(items))
 
 
+def ingest_files(
+    files: list[tuple[str | Path, str]],
+    column_map: ColumnMap | str | Path | None = None,
+    defer: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> list[ImportResult]:
+    """Import several (path, source) files in one go: one bulk load (see _bulk_load) for all."""
+    for path, source in files:
+        _check_source(source)
+        if not Path(path).is_file():
+            raise IngestError(f"{path}: no such file")
+    with _bulk_load(sum(Path(path).stat().st_size for path, _ in files)):
+        return [
+            ingest_file(path, source, column_map, defer,
+                        (lambda done, total, p=str(path): progress(p, done, total)) if progress else None)
+            for path, source in files
+        ]
+
+
 def ingest_file(
     path: str | Path,
     source: str,
@@ -104,6 +125,13 @@ def ingest_file(
         column_map = load_map(column_map, source)
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
+    with _bulk_load(path.stat().st_size):
+        return _ingest_file(path, source, column_map, defer, progress)
+
+
+def _ingest_file(
+    path: Path, source: str, column_map: ColumnMap | None, defer: bool, progress: Callable[[int, int], None] | None
+) -> ImportResult:
     digest, encoding = _scan(path, column_map.encoding if column_map else None)
     items = _read_csv(path, source, column_map, encoding, progress)
     first = next(items)  # reads and checks the header before a run is recorded
@@ -122,6 +150,37 @@ def _read_columns(path: Path, header: dict, encoding: str) -> pl.DataFrame | Non
     if raw is None:
         return None
     return raw.select("_line", *(pl.col(f"c{i}").alias(name) for name, i in zip(header["names"], header["positions"])))
+
+
+_BYTES_PER_ROW = 100  # about right for the canonical formats; only used to size a load
+_deferring = False
+
+
+@contextlib.contextmanager
+def _bulk_load(size: int) -> Iterator[None]:
+    """A big load (by file size) drops the indexes the importer does not use and rebuilds them at the end.
+
+    Building an index once is cheaper than keeping it current row by row, when the load
+    is large against what is stored (at least 100,000 rows and a quarter of the contacts).
+    While it runs, other readers of contacts are slower, not wrong. A killed load leaves
+    them missing until the next import run (file or live feed) rebuilds them (_run).
+    """
+    global _deferring
+    rows = size // _BYTES_PER_ROW
+    if _deferring or rows < _settings()["defer_indexes_rows"] or rows < Contact.objects.count() // 4:
+        yield
+        return
+    _deferring = True
+    try:
+        with transaction.atomic():
+            store.drop_deferrable_indexes(connection.cursor())
+        store.defer_checkpoints(connection.cursor(), True)
+        yield
+    finally:
+        _deferring = False
+        with transaction.atomic():
+            store.ensure_indexes(connection.cursor())
+        store.defer_checkpoints(connection.cursor(), False)
 
 
 def _as_text(row: dict) -> dict:
@@ -219,6 +278,9 @@ def _run(
     bulk: bool = False,
 ) -> ImportResult:
     started = time.perf_counter()
+    if not _deferring:
+        with transaction.atomic():
+            store.ensure_indexes(connection.cursor())  # after a killed bulk load
     now = timezone.now()
     ImportRun.objects.filter(file_hash=digest, source=source, status=ImportRun.Status.RUNNING).update(
         status=ImportRun.Status.FAILED, message="interrupted; a later run of the same file completes it", ended_at=now
@@ -598,7 +660,9 @@ def _match_by_number(cursor, source: str, rows: _Rows, slot_of, slots, moves, to
         else:
             incidents[phone].append((at, key))
     for phone in phones:
-        matched = match_incidents(calls.get(phone, []), incidents.get(phone, []), tolerance)
+        if phone not in incidents:
+            continue  # no incident for this number: its new calls keep the contacts they have
+        matched = match_incidents(calls.get(phone, []), incidents[phone], tolerance)
         for _at, key in incidents.get(phone, []):
             target = call_slot.get(matched[key]) if key in matched else None
             if key in inc_db:

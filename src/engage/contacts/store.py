@@ -5,6 +5,7 @@ would dominate a million-row import. Callers hold a transaction.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -33,6 +34,22 @@ def tune_for_import(cursor) -> None:
     """A bigger page cache for index-heavy bulk inserts (SQLite's default is 2 MB)."""
     if not is_postgres():
         cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB, this connection only
+
+
+def defer_checkpoints(cursor, defer: bool) -> None:
+    """SQLite: no WAL checkpoints during a bulk load, one at its end.
+
+    A checkpoint copies every page changed since the last one into the database file;
+    a big load changes the same index and table pages batch after batch, so one copy at
+    the end writes each page once. Commits stay durable in the WAL meanwhile.
+    """
+    if is_postgres():
+        return
+    if defer:
+        cursor.execute("PRAGMA wal_autocheckpoint = 0")
+    else:
+        cursor.execute("PRAGMA wal_autocheckpoint = 1000")  # SQLite's default
+        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def refresh_statistics(cursor) -> None:
@@ -124,3 +141,39 @@ def upsert_quarantine(cursor, rows: list[tuple]) -> None:
             "SET run_id = excluded.run_id, reason = excluded.reason, raw = excluded.raw",
             rows,
         )
+
+
+@functools.cache
+def _deferrable_indexes(vendor: str) -> tuple[tuple[str, str], ...]:
+    """(name, CREATE INDEX sql) of the indexes a bulk load may drop and rebuild.
+
+    All of the contact table's (the importer reaches contacts by primary key only) and
+    the source rows' index on run_id; never those the importer's own look-ups use. The
+    definitions are Django's, from the models, so a killed load can always restore them.
+    """
+    from engage.contacts.models import Contact, SourceRecord
+
+    editor = connection.SchemaEditorClass(connection, collect_sql=True)  # SQL only, nothing run
+    statements = [str(s) for s in editor._model_indexes_sql(Contact)]
+    statements += [str(s) for s in editor._model_indexes_sql(SourceRecord) if '("run_id"' in str(s)]
+    return tuple((s.split('"')[1], s) for s in statements)
+
+
+def drop_deferrable_indexes(cursor) -> None:
+    for name, _sql in _deferrable_indexes(connection.vendor):
+        cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+def ensure_indexes(cursor) -> None:
+    """Rebuild any index a bulk load dropped (one query when they all exist)."""
+    indexes = _deferrable_indexes(connection.vendor)
+    names = [name for name, _sql in indexes]
+    marks = ", ".join(["%s"] * len(names))
+    if is_postgres():
+        cursor.execute(f"SELECT count(*) FROM pg_indexes WHERE indexname IN ({marks})", names)
+    else:
+        cursor.execute(f"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", names)
+    if cursor.fetchone()[0] == len(names):
+        return
+    for _name, sql in indexes:
+        cursor.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))

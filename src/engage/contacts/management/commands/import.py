@@ -1,4 +1,4 @@
-"""`engage import --source cc [--map MAP.toml] [--defer] FILE...`: load source exports."""
+"""`engage import --source cc [--map MAP.toml] [--defer] FILE...` or `engage import calls=FILE acd=FILE ...`."""
 from __future__ import annotations
 
 import json
@@ -13,7 +13,7 @@ from rich.table import Table
 
 from engage.contacts.colmap import MapError, load_map
 from engage.contacts.formats import SOURCES
-from engage.contacts.ingest import IngestError, ingest_file
+from engage.contacts.ingest import IngestError, ingest_files
 
 
 class Command(BaseCommand):
@@ -22,12 +22,14 @@ class Command(BaseCommand):
         "Import contact exports: cc (C&C incidents), calls (call recording log), acd, digital. "
         "Files in the canonical formats of docs/formats.md load as they are; a force's own export "
         "loads through a column map (--map ourforce.toml, or the name of a shipped map such as 'nopd'). "
-        "Re-importing a file adds nothing twice; bad rows go to quarantine (`engage quarantine`)."
+        "Re-importing a file adds nothing twice; bad rows go to quarantine (`engage quarantine`). "
+        "Without --source, name each file's source: `engage import calls=calls.csv acd=acd.csv` "
+        "(one run for all, cheaper for big loads)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", metavar="FILE", help="CSV file(s) to import")
-        parser.add_argument("--source", required=True, choices=SOURCES, help="which source system the files come from")
+        parser.add_argument("files", nargs="+", metavar="FILE", help="CSV file(s) to import, or SOURCE=FILE")
+        parser.add_argument("--source", choices=SOURCES, help="which source system the files come from")
         parser.add_argument("--map", dest="column_map", metavar="MAP.toml", help="column map for a non-canonical export")
         parser.add_argument("--defer", action="store_true",
                             help="do not notify identity/detection per batch (run `engage resolve`/`engage detect` after)")
@@ -39,17 +41,23 @@ class Command(BaseCommand):
             cmap = load_map(opts["column_map"], opts["source"]) if opts["column_map"] else None
         except MapError as exc:
             raise CommandError(str(exc)) from None
-        results = []
-        for path in opts["files"]:
-            with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TransferSpeedColumn(),
-                          TimeElapsedColumn(), console=console, transient=True,
-                          disable=opts["json"] or not console.is_terminal) as progress:
-                task = progress.add_task(f"{opts['source']} {path}", total=None)
-                update = lambda done, total: progress.update(task, completed=done, total=total)  # noqa: E731
-                try:
-                    results.append(ingest_file(path, opts["source"], cmap, defer=opts["defer"], progress=update))
-                except (IngestError, MapError) as exc:
-                    raise CommandError(str(exc)) from None
+        files = _files(opts["files"], opts["source"])
+        if cmap and any(source != cmap.source for _, source in files):
+            raise CommandError(f"{cmap.name}: a column map for {cmap.source} cannot read files of another source")
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TransferSpeedColumn(),
+                      TimeElapsedColumn(), console=console, transient=True,
+                      disable=opts["json"] or not console.is_terminal) as progress:
+            tasks: dict[str, int] = {}
+
+            def update(path: str, done: int, total: int) -> None:
+                if path not in tasks:
+                    tasks[path] = progress.add_task(path, total=None)
+                progress.update(tasks[path], completed=done, total=total)
+
+            try:
+                results = ingest_files(files, cmap, defer=opts["defer"], progress=update)
+            except (IngestError, MapError) as exc:
+                raise CommandError(str(exc)) from None
         if opts["json"]:
             self.stdout.write(json.dumps([_as_dict(r) for r in results], indent=2))
             return
@@ -71,3 +79,16 @@ def _as_dict(r) -> dict:
         "duplicate": r.duplicate, "quarantined": r.quarantined, "skipped": r.skipped, "seconds": round(r.seconds, 3),
         "contacts": len(set(r.contact_ids)), "problems": [list(p) for p in r.problems[:1000]],
     }
+
+
+def _files(args: list[str], source: str | None) -> list[tuple[str, str]]:
+    """(path, source) per FILE argument: --source for all, else each written SOURCE=FILE."""
+    if source:
+        return [(arg, source) for arg in args]
+    files = []
+    for arg in args:
+        name, sep, path = arg.partition("=")
+        if not sep or name not in SOURCES:
+            raise CommandError(f"{arg}: give --source, or write each file as SOURCE=FILE ({', '.join(SOURCES)})")
+        files.append((path, name))
+    return files
