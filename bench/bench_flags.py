@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import random
@@ -122,20 +123,19 @@ def populate(out: Path, callers: int, contacts: int, seed: int = 7) -> None:
 
 # ---------------------------------------------------------------- concurrent import (child)
 
-def import_loop(seconds: float, out: Path) -> None:
-    """Import new calls flat out for `seconds`; write rows/s and which importer to out."""
+def import_loop(seconds: float, out: Path, nice: int = 0) -> None:
+    """Import new calls flat out for `seconds` through the live-feed importer (validation,
+    identity and detection on every batch), at CPU priority `nice`; write rows/s to out."""
     import datetime as dt
 
     import django
 
+    if nice:
+        os.nice(nice)  # as a deployment would run a batch import below the live service
     django.setup()
     from django.utils import timezone
 
-    try:
-        from engage.contacts.ingest import ingest_rows
-    except ImportError:
-        ingest_rows = None
-    from engage.contacts.models import Contact
+    from engage.contacts.ingest import ingest_rows
 
     rng = random.Random(11)
     deadline = time.monotonic() + seconds
@@ -144,26 +144,20 @@ def import_loop(seconds: float, out: Path) -> None:
     while time.monotonic() < deadline:
         batch_no += 1
         now = timezone.now()
-        numbers = [DRAMA_RANGES[rng.randrange(len(DRAMA_RANGES))].format(rng.randrange(1000)) for _ in range(500)]
-        if ingest_rows is not None:
-            rows = []
-            for k, n in enumerate(numbers):
-                start = now - dt.timedelta(seconds=rng.uniform(0, 3600))
-                rows.append({
-                    "call_id": f"bench-{os.getpid()}-{batch_no}-{k}", "started_at": start.isoformat(),
-                    "ended_at": (start + dt.timedelta(seconds=120)).isoformat(), "direction": "in",
-                    "line": rng.choice(["999", "101"]), "cli": n, "handler_id": "H1",
-                })
-            ingest_rows("calls", rows, file_name="bench-import", defer=False)
-        else:
-            Contact.objects.bulk_create([
-                Contact(channel="101", arrived_at=now, phone_raw=n, phone_e164="+44" + n[1:], phone_status="present")
-                for n in numbers
-            ])
-        rows_done += len(numbers)
+        rows = []
+        for k in range(500):
+            start = now - dt.timedelta(seconds=rng.uniform(0, 3600))
+            rows.append({
+                "call_id": f"bench-{os.getpid()}-{batch_no}-{k}", "started_at": start.isoformat(),
+                "ended_at": (start + dt.timedelta(seconds=120)).isoformat(), "direction": "in",
+                "line": rng.choice(["999", "101"]), "handler_id": "H1",
+                "cli": DRAMA_RANGES[rng.randrange(len(DRAMA_RANGES))].format(rng.randrange(1000)),
+            })
+        ingest_rows("calls", rows, file_name="bench-import", defer=False)
+        rows_done += len(rows)
     elapsed = time.monotonic() - started
-    out.write_text(json.dumps({"rows": rows_done, "seconds": elapsed,
-                               "importer": "ingest_rows (live-feed importer)" if ingest_rows else "bulk insert"}))
+    out.write_text(json.dumps({"rows": rows_done, "seconds": elapsed, "nice": nice,
+                               "importer": "ingest_rows (live-feed importer)"}))
 
 
 # ---------------------------------------------------------------- load generator (child)
@@ -186,53 +180,151 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
+class _Connection(asyncio.Protocol):
+    """One keep-alive HTTP/1.1 connection of the open-loop generator: one request in flight,
+    the response parsed from raw bytes (a Protocol, not streams: the generator shares the
+    machine with the server, so it must cost as little CPU per request as possible)."""
+
+    def __init__(self, gen: "_OpenLoop") -> None:
+        self.gen, self.transport, self.item, self.sent_at, self.buffer = gen, None, None, 0.0, b""
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.gen.ready(self)
+
+    def send(self, item: tuple[float, bytes, str]) -> None:
+        self.item, self.sent_at, self.buffer = item, self.gen.loop.time(), b""
+        self.transport.write(item[1])
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0 or self.item is None:
+            return
+        head = self.buffer[:end].decode("latin-1").lower()
+        status = int(head[9:12])
+        length = head.find("content-length:")
+        if length >= 0:
+            size = int(head[length + 15:head.find("\r\n", length) % (len(head) + 1)].strip() or 0)
+            if len(self.buffer) < end + 4 + size:
+                return
+        elif "transfer-encoding: chunked" in head:
+            if not self.buffer.endswith(b"0\r\n\r\n"):
+                return
+        item, self.item = self.item, None
+        self.gen.done(self, item, status, close="connection: close" in head)
+
+    def connection_lost(self, exc) -> None:
+        self.transport = None
+        self.gen.lost(self)
+
+
+class _OpenLoop:
+    """Sends each request at its scheduled time on an idle connection (or as soon as one is
+    free: waiting for a connection is part of the latency) and records, per request, the
+    time from its *scheduled* send to its answer (no coordinated omission)."""
+
+    def __init__(self, port: int, schedule: list[tuple[float, bytes, str]], connections: int) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.port, self.schedule, self.connections = port, schedule, connections
+        self.idle: collections.deque = collections.deque()
+        self.waiting: collections.deque = collections.deque()
+        self.busy: set = set()
+        self.results: list[tuple[str, float, int]] = []
+        self.finished = self.loop.create_future()
+        self.next = 0
+        self.t0 = 0.0
+
+    async def run(self, grace: float, timeout: float = 10.0) -> list[tuple[str, float, int]]:
+        for _ in range(self.connections):
+            await self.loop.create_connection(lambda: _Connection(self), "127.0.0.1", self.port)
+        self.t0 = self.loop.time() + 0.3
+        self.loop.call_at(self.t0, self._tick)
+        self._watch(timeout)
+        horizon = (self.schedule[-1][0] if self.schedule else 0) + 0.3 + grace
+        try:
+            await asyncio.wait_for(asyncio.shield(self.finished), timeout=horizon)
+        except asyncio.TimeoutError:
+            pass  # the server fell behind: what was not answered in time counts as an error
+        for conn in list(self.idle) + list(self.busy):
+            if conn.transport is not None:
+                conn.transport.close()
+        return self.results
+
+    def _tick(self) -> None:
+        """Release every request whose time has come, then sleep until the next one."""
+        now = self.loop.time()
+        while self.next < len(self.schedule) and self.t0 + self.schedule[self.next][0] <= now:
+            offset, request, kind = self.schedule[self.next]
+            self.next += 1
+            self._dispatch((self.t0 + offset, request, kind))
+        if self.next < len(self.schedule):
+            self.loop.call_at(self.t0 + self.schedule[self.next][0], self._tick)
+
+    def _dispatch(self, item: tuple[float, bytes, str]) -> None:
+        if self.idle:
+            conn = self.idle.popleft()
+            self.busy.add(conn)
+            conn.send(item)
+        else:
+            self.waiting.append(item)
+
+    def ready(self, conn: _Connection) -> None:
+        if self.waiting:
+            self.busy.add(conn)
+            conn.send(self.waiting.popleft())
+        else:
+            self.idle.append(conn)
+
+    def done(self, conn: _Connection, item: tuple[float, bytes, str], status: int, close: bool = False) -> None:
+        self.results.append((item[2], self.loop.time() - item[0], status))
+        self.busy.discard(conn)
+        if len(self.results) == len(self.schedule) and not self.finished.done():
+            self.finished.set_result(None)
+        if close:
+            conn.transport.close()
+        else:
+            self.ready(conn)
+
+    def lost(self, conn: _Connection) -> None:
+        """A dropped connection: its request (if any) is an error; open a replacement."""
+        self.busy.discard(conn)
+        if conn in self.idle:
+            self.idle.remove(conn)
+        if conn.item is not None:
+            item, conn.item = conn.item, None
+            self.done_error(item)
+        if not self.finished.done():
+            self.loop.create_task(self._reconnect())
+
+    def done_error(self, item: tuple[float, bytes, str]) -> None:
+        self.results.append((item[2], self.loop.time() - item[0], 0))
+        if len(self.results) == len(self.schedule) and not self.finished.done():
+            self.finished.set_result(None)
+
+    async def _reconnect(self) -> None:
+        try:
+            await self.loop.create_connection(lambda: _Connection(self), "127.0.0.1", self.port)
+        except OSError:
+            self.loop.call_later(0.1, lambda: self.loop.create_task(self._reconnect()))
+
+    def _watch(self, timeout: float) -> None:
+        """A request unanswered for `timeout` s: an error, and its connection is dropped."""
+        now = self.loop.time()
+        for conn in list(self.busy):
+            if conn.item is not None and now - conn.sent_at > timeout and conn.transport is not None:
+                conn.transport.abort()
+        if not self.finished.done():
+            self.loop.call_later(0.5, self._watch, timeout)
+
+
 async def _load(port: int, schedule: list[tuple[float, str, str]], key: str, connections: int, tag: str,
                 grace: float = 15.0) -> list[tuple[str, float, int]]:
     """Send the schedule open-loop; stop `grace` s after the last send time. A request not
     answered by then is missing from the results and counted as an error by the caller."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue = asyncio.Queue()
-    results: list[tuple[str, float, int]] = []
-
-    async def producer() -> None:
-        t0 = loop.time() + 0.3
-        for offset, path, kind in schedule:
-            delay = t0 + offset - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            queue.put_nowait((t0 + offset, path, kind))
-        for _ in range(connections):
-            queue.put_nowait(None)
-
-    async def worker() -> None:
-        reader = writer = None
-        while True:
-            item = await queue.get()
-            if item is None:
-                break
-            scheduled, path, kind = item
-            request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
-                       f"X-Purpose: {tag}\r\nConnection: keep-alive\r\n\r\n").encode()
-            try:
-                if writer is None:
-                    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-                writer.write(request)
-                status = await asyncio.wait_for(_read_response(reader), timeout=10)
-            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError):
-                status = 0
-                if writer is not None:
-                    writer.close()
-                reader = writer = None
-            results.append((kind, loop.time() - scheduled, status))
-        if writer is not None:
-            writer.close()
-
-    horizon = (schedule[-1][0] if schedule else 0) + 0.3 + grace
-    try:
-        await asyncio.wait_for(asyncio.gather(producer(), *(worker() for _ in range(connections))), timeout=horizon)
-    except asyncio.TimeoutError:
-        pass  # the server fell behind: what was not answered in time counts as an error
-    return list(results)
+    requests = [(offset, (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
+                          f"X-Purpose: {tag}\r\n\r\n").encode(), kind) for offset, path, kind in schedule]
+    return await _OpenLoop(port, requests, connections).run(grace)
 
 
 def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path, tag: str) -> None:
@@ -249,23 +341,28 @@ def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path, 
     for i in range(int(ping_rate * seconds)):
         schedule.append(((i + 0.5) / ping_rate, "/api/ping", "ping"))
     schedule.sort()
+    cpu = time.process_time()
     results = asyncio.run(_load(port, schedule, data["key"], connections=64, tag=tag))
     scheduled = {"flags": sum(1 for r in schedule if r[2] == "flags"), "ping": sum(1 for r in schedule if r[2] == "ping")}
-    out.write_text(json.dumps({"scheduled": scheduled, "results": results}))
+    out.write_text(json.dumps({"scheduled": scheduled, "results": results, "cpu_seconds": time.process_time() - cpu}))
 
 
 # ---------------------------------------------------------------- orchestration (main)
 
-def wsgi_with_conn_max_age():
-    """gunicorn app factory for `--conn-max-age N`: Engage's WSGI app with persistent database
-    connections (settings.py sets CONN_MAX_AGE = 0 for SQLite: each request then opens a
-    connection and runs its PRAGMAs, about 2 ms of CPU here, more than the lookup itself)."""
-    from django.conf import settings
+SERVERS = ("granian", "gunicorn")
+WORKERS, THREADS = 1, 2  # the flag API's own server process (docs/operations.md)
 
-    from engage.wsgi import application
 
-    settings.DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ["ENGAGE_BENCH_CONN_MAX_AGE"])
-    return application
+def _server_command(server: str, port: int, workers: int, threads: int) -> list[str]:
+    """The production server's command line: granian (Rust HTTP, WSGI) or gunicorn (gthread)."""
+    binary = str(Path(PY).with_name(server))
+    if server == "granian":
+        return [binary, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+                "--blocking-threads", str(threads), "--log-level", "warning", "--no-access-log",
+                "engage.wsgi:application"]
+    return [binary, "engage.wsgi:application", "-b", f"127.0.0.1:{port}", "-k", "gthread", "-w", str(workers),
+            "--threads", str(threads), "--keep-alive", "75", "--log-level", "warning", "--graceful-timeout", "10",
+            "--preload"]
 
 
 def _free_port() -> int:
@@ -288,11 +385,12 @@ def _wait_for(port: int, timeout: float = 30) -> None:
 
 
 def _server_cpu(pid: int) -> float:
-    """CPU seconds used so far by gunicorn's workers (contention-independent cost)."""
+    """CPU seconds used so far by the server's processes (contention-independent cost)."""
     import psutil
 
+    main = psutil.Process(pid)
     total = 0.0
-    for child in psutil.Process(pid).children(recursive=True):
+    for child in [main, *main.children(recursive=True)]:
         try:
             t = child.cpu_times()
             total += t.user + t.system
@@ -345,9 +443,9 @@ def _child(mode: str, env: dict, *args: str) -> subprocess.Popen:
     return subprocess.Popen([PY, "-m", "bench.bench_flags", mode, *args], env=env, cwd=ROOT)
 
 
-def run(quick: bool = False, seconds: float | None = None, rate: float = 500, workers: int = 2, threads: int = 4,
+def run(quick: bool = False, seconds: float | None = None, rate: float = 500, workers: int = WORKERS, threads: int = THREADS,
         callers: int | None = None, contacts: int | None = None, concurrent_import: bool = True,
-        reuse: bool = False, conn_max_age: int | None = None) -> dict:
+        reuse: bool = False, server_name: str = "granian", import_nice: int = 0) -> dict:
     seconds = seconds or (5 if quick else 60)
     callers = callers or (3000 if quick else 12000)
     contacts = contacts or (30000 if quick else 250000)
@@ -371,20 +469,13 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
           f"(set up in {time.perf_counter() - t:.0f} s)", flush=True)
 
     port = _free_port()
-    app = "engage.wsgi:application"
-    if conn_max_age is not None:
-        app = "bench.bench_flags:wsgi_with_conn_max_age()"
-        env["ENGAGE_BENCH_CONN_MAX_AGE"] = str(conn_max_age)
-    gunicorn = [str(Path(PY).with_name("gunicorn")), app, "-b", f"127.0.0.1:{port}",
-                "-k", "gthread", "-w", str(workers), "--threads", str(threads), "--keep-alive", "75",
-                "--log-level", "warning", "--graceful-timeout", "10", "--preload"]
-    server = subprocess.Popen(gunicorn, env=env, cwd=ROOT)
+    server = subprocess.Popen(_server_command(server_name, port, workers, threads), env=env, cwd=ROOT)
     importer = loader = None
     try:
         _wait_for(port)
         _warm_up(port, info)
         if concurrent_import:
-            importer = _child("import-loop", env, str(seconds + 2), str(work / "import.json"))
+            importer = _child("import-loop", env, str(seconds + 2), str(work / "import.json"), str(import_nice))
             time.sleep(1.0)  # the import is under way before the first measured request
         load_before = os.getloadavg()[0]
         cpu_before = _server_cpu(server.pid)
@@ -409,16 +500,20 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
     return {"seconds": seconds, "rate": rate, "workers": workers, "threads": threads, "flags": _summary(results, "flags", seconds),
             "ping": _summary(results, "ping", seconds), "import": imported, "audited": int(audited),
             "force": {k: v if isinstance(v, int) else len(v) for k, v in info.items() if k != "key"},
-            "loadavg": [load_before, load_after], "cpus": os.cpu_count(), "app": app, "server_cpu_seconds": cpu_after - cpu_before}
+            "loadavg": [load_before, load_after], "cpus": os.cpu_count(), "server": server_name,
+            "server_cpu_seconds": cpu_after - cpu_before, "loader_cpu_seconds": results["cpu_seconds"]}
 
 
 def report(r: dict) -> None:
     f, p = r["flags"], r["ping"]
-    print(f"gunicorn {r['app']} gthread {r['workers']} workers x {r['threads']} threads; open-loop {r['rate']:.0f} req/s flags "
-          f"+ {r['rate'] / 10:.0f} req/s ping for {r['seconds']:.0f} s on 127.0.0.1")
+    print(f"{r['server']} engage.wsgi:application, {r['workers']} worker(s) x {r['threads']} thread(s); open-loop "
+          f"{r['rate']:.0f} req/s flags + {r['rate'] / 10:.0f} req/s ping for {r['seconds']:.0f} s on 127.0.0.1")
     if r["import"]:
         i = r["import"]
-        print(f"concurrent import: {i['importer']}, {i['rows']} rows in {i['seconds']:.0f} s ({i['rows'] / i['seconds']:.0f} rows/s)")
+        priority = (f"at nice {i['nice']}, a lower CPU priority than the server" if i["nice"]
+                    else "at the same CPU priority as the server")
+        print(f"concurrent import: {i['importer']}, {i['rows']} rows in {i['seconds']:.0f} s "
+              f"({i['rows'] / i['seconds']:.0f} rows/s), {priority}")
     print(f"machine: {r['cpus']} CPUs, 1-min load average {r['loadavg'][0]:.1f} before / {r['loadavg'][1]:.1f} after "
           f"the run (shared with other work: above {r['cpus']} means CPU contention)")
     print(f"{'endpoint':<22}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p99 ms':>9}{'p99.9 ms':>10}{'max ms':>9}")
@@ -429,7 +524,8 @@ def report(r: dict) -> None:
     if answered:
         per = r["server_cpu_seconds"] * 1000 / answered
         print(f"server CPU: {r['server_cpu_seconds']:.1f} s for {answered} answered requests = {per:.2f} ms per request "
-              f"(capacity about {r['cpus'] * 1000 / per:.0f} req/s on {r['cpus']} idle CPUs, before the import's share)")
+              f"(capacity about {r['cpus'] * 1000 / per:.0f} req/s on {r['cpus']} idle CPUs, before the import's share); "
+              f"load generator {r['loader_cpu_seconds'] * 1000 / answered:.2f} ms per request")
     if f["unanswered"] or p["unanswered"]:
         print(f"not answered within 15 s of the last send (counted as errors): flags {f['unanswered']}, ping {p['unanswered']}")
     ok = f["requests"] - f["errors"]
@@ -443,17 +539,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="5 s and a smaller force, for development")
     parser.add_argument("--seconds", type=float)
     parser.add_argument("--rate", type=float, default=500)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=WORKERS)
+    parser.add_argument("--threads", type=int, default=THREADS, help="threads per worker")
     parser.add_argument("--no-import", action="store_true", help="no concurrent import (to see its effect)")
-    parser.add_argument("--conn-max-age", type=int, metavar="S",
-                        help="serve with persistent DB connections (settings.py uses 0 for SQLite)")
+    parser.add_argument("--import-nice", type=int, default=0, metavar="N",
+                        help="run the concurrent import at nice N (a lower CPU priority than the server)")
+    parser.add_argument("--server", default="granian",
+                        help="granian, gunicorn, or both in turn on the same database: granian,gunicorn")
     parser.add_argument("--reuse", action="store_true", help="keep the populated database of the last run of this size")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv if argv is not None else [a for a in sys.argv[1:] if a.startswith("--")])
-    result = run(quick=args.quick, seconds=args.seconds, rate=args.rate, workers=args.workers, threads=args.threads,
-                 concurrent_import=not args.no_import, reuse=args.reuse, conn_max_age=args.conn_max_age)
-    print(json.dumps(result, indent=2)) if args.json else report(result)
+    servers = args.server.split(",")
+    if not set(servers) <= set(SERVERS):
+        parser.error(f"--server: one or more of {', '.join(SERVERS)}")
+    for k, server in enumerate(servers):
+        result = run(quick=args.quick, seconds=args.seconds, rate=args.rate, workers=args.workers, threads=args.threads,
+                     concurrent_import=not args.no_import, reuse=args.reuse or k > 0, server_name=server,
+                     import_nice=args.import_nice)
+        print(json.dumps(result, indent=2)) if args.json else report(result)
 
 
 if __name__ == "__main__":
@@ -461,7 +564,7 @@ if __name__ == "__main__":
     if mode == "populate":
         populate(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif mode == "import-loop":
-        import_loop(float(sys.argv[2]), Path(sys.argv[3]))
+        import_loop(float(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
     elif mode == "load":
         load(int(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), Path(sys.argv[6]), sys.argv[7])
     else:

@@ -48,3 +48,27 @@ def test_exit_waits_for_the_batch_the_writer_holds(monkeypatch):
     assert buffer.pending() == 0
     buffer.close()
     assert AuditEvent.objects.filter(purpose="test").count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_started_by_multiprocessing_flushes_at_exit(monkeypatch):
+    """granian's workers are multiprocessing processes: they end with os._exit, skipping atexit.
+    What the worker buffered must still be written when it stops."""
+    import multiprocessing
+
+    from django.db import connections
+    from django.utils import timezone
+
+    monkeypatch.setitem(audit._settings(), "audit_flush_seconds", 60)  # only the exit flush can write
+
+    def worker() -> None:
+        for i in range(3):
+            audit.BUFFER.add((timezone.now(), None, None, "lookup", "flag", f"+4477009001{i:02d}", "worker exit",
+                              "/api/flags/", "127.0.0.1"))
+
+    connections.close_all()  # the child must not share the parent's database connection
+    child = multiprocessing.get_context("fork").Process(target=worker)
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0
+    assert AuditEvent.objects.filter(purpose="worker exit").count() == 3

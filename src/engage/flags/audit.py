@@ -5,7 +5,8 @@ Every lookup is written to the audit log (accounts.AuditEvent, DPA 2018 Part 3).
 "buffered" mode (the default for the API, `[flags] audit = "buffered"`) the request
 only appends the AuditEvent's values (with the lookup's own time) to an in-process
 buffer; a writer thread inserts the buffer with one executemany INSERT in one
-transaction every `audit_flush_seconds` (and at process exit), so a lookup never waits
+transaction every `audit_flush_seconds` (and at the exit of the process, whatever
+server started it), so a lookup never waits
 on the database's write lock while an import holds it, and the ORM's per-object cost
 (several times the lookup itself at 500 lookups/s) is not paid.
 
@@ -14,9 +15,9 @@ the last flush interval; a failed flush keeps its rows for the next attempt.
 """
 from __future__ import annotations
 
-import atexit
 import functools
 import logging
+import multiprocessing.util
 import os
 import threading
 from typing import Any
@@ -90,9 +91,15 @@ class AuditBuffer:
 
     def _start_writer(self) -> None:
         with self._lock:
-            if self._pid == os.getpid() and self._thread is not None and self._thread.is_alive():
+            pid = os.getpid()
+            if self._pid == pid and self._thread is not None and self._thread.is_alive():
                 return
-            self._pid = os.getpid()  # a forked worker needs its own thread
+            if self._pid != pid:  # first use in this process (a forked worker needs its own thread)
+                # Flush at this process's exit. A multiprocessing finalizer, not atexit: it runs
+                # at a normal interpreter exit (gunicorn's workers, commands) and also in a
+                # worker that multiprocessing started (granian's), which skips atexit.
+                multiprocessing.util.Finalize(None, self.close, exitpriority=10)
+            self._pid = pid
             self._thread = threading.Thread(target=self._run, name="flag-audit-writer", daemon=True)
             self._thread.start()
 
@@ -118,7 +125,6 @@ class AuditBuffer:
 
 
 BUFFER = AuditBuffer()
-atexit.register(BUFFER.close)
 
 
 def mode() -> str:
