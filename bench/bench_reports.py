@@ -4,7 +4,9 @@ Builds (once, cached by row count) a benchmark SQLite database of 5M contacts wr
 straight into the tables by one INSERT ... SELECT over a recursive series (no Faker, no importer), 200k callers, 3,000
 repeat callers with episodes, 300 with interventions, and a callback task per abandoned
 999 call. Then times each report page/command beside the bare SQL query behind it (the
-same figure straight off the contacts table) and prints the ratio.
+same figure straight off the contacts table) and prints the ratio; then each once more
+right after an import of one day's contacts (what a user meets: the aggregates rebuild
+the imported days, impact snapshots and the what-if roster are recomputed), rolled back.
 Env: BENCH_REPORTS_CONTACTS (default 5,000,000), BENCH_REPORTS_DB (default var/bench_reports.sqlite3).
 """
 from __future__ import annotations
@@ -204,6 +206,7 @@ def main() -> None:
     from engage.impact.models import ImpactSnapshot
 
     print(f"{'page / command':50} {'cold s':>7} {'warm s':>7} {'bare SQL s':>10} {'warm/bare':>9}  warm <2 s?")
+    print("(cold: impact snapshots deleted, aggregates current)")
     only = os.environ.get("BENCH_REPORTS_ONLY", "")
     for name, fn, base in cases:
         if only and only not in name:
@@ -215,3 +218,43 @@ def main() -> None:
         t_fn, t_base = timed(fn, 2), timed(base, 2)
         print(f"{name:50} {cold:7.2f} {t_fn:7.2f} {t_base:10.3f} {t_fn / t_base if t_base else float('inf'):9.2f}  "
               f"{'yes' if t_fn < 2 else 'NO'}", flush=True)
+    after_import([(name, fn) for name, fn, _ in cases if only in name])
+
+
+def import_day() -> int:
+    """An ordinary import: one more day of contacts (a copy of the last day's, a day later),
+    with what the service receiver does on import (days marked dirty, callback tasks)."""
+    from django.db import connection
+
+    from engage.contacts.models import Contact
+    from engage.service.receivers import on_contacts_imported
+
+    newest = Contact.objects.order_by("-id").values_list("id", flat=True).first()
+    last = Contact.objects.order_by("-arrived_at").values_list("arrived_at", flat=True).first()
+    day_before = (last - dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+    columns = [f.column for f in Contact._meta.concrete_fields if not f.primary_key]
+    shifted = {c: f"datetime({c}, '+1 day')" for c in ("arrived_at", "answered_at", "ended_at", "imported_at")}
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO contacts_contact ({', '.join(columns)}) SELECT {', '.join(shifted.get(c, c) for c in columns)} "
+                    "FROM contacts_contact WHERE arrived_at > %s ORDER BY id", [day_before])
+    ids = list(Contact.objects.filter(id__gt=newest).values_list("id", flat=True))
+    on_contacts_imported(None, contact_ids=ids, source="bench")
+    return len(ids)
+
+
+def after_import(cases) -> None:
+    """Each page or command cold as a user meets it after an import: a day's contacts are
+    imported, the page timed once, and the import rolled back (the database is reused)."""
+    from django.db import transaction
+
+    print("\nafter an import of one day's contacts (each page right after its own import, rolled back after):")
+    for name, fn in cases:
+        with transaction.atomic():
+            t = time.perf_counter()
+            n = import_day()
+            imported = time.perf_counter() - t
+            t, c = time.perf_counter(), time.process_time()
+            fn()
+            print(f"{name:50} {time.perf_counter() - t:7.2f} s (CPU {time.process_time() - c:5.2f} s; "
+                  f"import of {n:,} contacts {imported:.1f} s, not counted)", flush=True)
+            transaction.set_rollback(True)

@@ -18,7 +18,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Max
 
 
-def data_version() -> str:
+def data_version(current: bool = True) -> str:
+    """The version of the data impact figures are computed from. `current=False` skips
+    bringing the aggregates up to date, for figures that do not read them (what-if)."""
     from engage.cases.models import CallBlock, Case, Intervention, Referral, StatusChange
     from engage.contacts.models import Contact
     from engage.detection.models import Episode
@@ -26,10 +28,11 @@ def data_version() -> str:
     from engage.service.aggregate import refresh
     from engage.service.models import ServiceWatermark
 
-    refresh()  # the figures read the aggregates: bring them up to date before naming the version
+    if current:
+        refresh()  # the figures read the aggregates: bring them up to date before naming the version
     parts = [
         Contact.objects.aggregate(m=Max("id"))["m"],
-        ServiceWatermark.objects.aggregate(m=Max("updated_at"))["m"],
+        ServiceWatermark.objects.aggregate(m=Max("updated_at"))["m"] if current else None,
         Caller.objects.aggregate(m=Max("updated_at"), n=Count("id")),
         Episode.objects.aggregate(m=Max("updated_at"), n=Count("id")),
         Intervention.objects.aggregate(m=Max("recorded_at"), n=Count("id"), s=Max("started_on")),

@@ -112,7 +112,7 @@ def whatif(reduce_repeat: float = 0.0, roster: dict[str, list[int]] | None = Non
     start = end - dt.timedelta(days=days)
     from engage.impact.cache import cached, data_version
 
-    version = data_version()
+    version = data_version(current=False)  # the what-if reads contacts, not the aggregates
     tg = targets()
     repeaters = repeat_callers()
     out = {"period": f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC", "days": days,

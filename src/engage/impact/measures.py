@@ -94,16 +94,18 @@ def window_sums(refs: dict[int, dt.date], days: list[int]) -> dict[int, list[flo
     return out
 
 
-def before_after(refs: dict[int, dt.date], span: tuple[dt.date, dt.date] | None = None) -> dict[int, dict]:
-    """Per window: rows (one per caller whose whole window lies inside the data) and totals."""
+def before_after(refs: dict[int, dt.date], span: tuple[dt.date, dt.date] | None = None,
+                 days: list[int] | None = None) -> dict[int, dict]:
+    """Per window (`days`, default the configured ones): rows (one per caller, with whether
+    the whole window lies inside the data) and totals over the complete ones."""
     from engage.service.aggregate import refresh
 
     span = span or data_span()
+    days = days or windows()
     out: dict[int, dict] = {}
     if not refs or span is None:
-        return {w: {"callers": 0, "rows": [], "totals": {}} for w in windows()}
+        return {w: {"callers": 0, "rows": [], "totals": {}} for w in days}
     refresh()
-    days = windows()
     sums = window_sums(refs, days)
     for k, w in enumerate(days):
         rows = []
@@ -144,18 +146,19 @@ def repeat_share_by_month(last_month: str, count: int = 12) -> list[dict]:
         .annotate(n=Sum("contacts"), hs=Sum(F("handling_sum")))
         .values_list("month", "n", "hs")
     }
-    first, _ = month_bounds(months[0])
-    _, last = month_bounds(months[-1])
     table, ep, p = ServiceCallerDay._meta.db_table, Episode._meta.db_table, _day_param()
-    month = "to_char(d.day, 'YYYY-MM')" if connection.vendor == "postgresql" else "substr(d.day, 1, 7)"
+    # One range sum per month: a GROUP BY over every row of the year costs more than the scans.
     sql = (
-        f"SELECT {month}, SUM(d.contacts), SUM(d.handling_sum) FROM "
+        f"SELECT SUM(d.contacts), SUM(d.handling_sum) FROM "
         f"(SELECT DISTINCT caller_id FROM {ep} WHERE caller_id IS NOT NULL AND status <> %s) e "
-        f"JOIN {table} d ON d.caller_id = e.caller_id AND d.day >= {p} AND d.day <= {p} GROUP BY 1"
+        f"JOIN {table} d ON d.caller_id = e.caller_id AND d.day >= {p} AND d.day <= {p}"
     )
+    repeat = {}
     with connection.cursor() as cur:
-        cur.execute(sql, [Episode.Status.DISMISSED, first, last])
-        repeat = {m: (n, (h or 0.0) / 3600) for m, n, h in cur.fetchall()}
+        for m in months:
+            cur.execute(sql, [Episode.Status.DISMISSED, *month_bounds(m)])
+            n, h = cur.fetchone()
+            repeat[m] = (n or 0, (h or 0.0) / 3600)
     rows = []
     for m in months:
         n, hours = totals.get(m, (0, 0.0))
@@ -196,7 +199,7 @@ def did_estimate(window: int | None = None, samples: int | None = None, seed: in
     result = {"window_days": window, "lag_days": lag, "samples": samples}
     groups = {}
     for name, refs in (("treated", {c: d for c, d in treated_refs.items()}), ("comparison", control_refs)):
-        rows = [r for r in before_after(refs, span).get(window, {"rows": []})["rows"] if r["complete"]] if refs else []
+        rows = [r for r in before_after(refs, span, [window])[window]["rows"] if r["complete"]] if refs else []
         groups[name] = {
             "contacts": np.array([r["contacts_after"] - r["contacts_before"] for r in rows], dtype=float),
             "hours": np.array([r["hours_after"] - r["hours_before"] for r in rows], dtype=float),

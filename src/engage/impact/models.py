@@ -3,8 +3,9 @@ from django.db import models
 
 
 class ImpactSnapshot(models.Model):
-    """Impact figures read every contact of every repeat caller: computed once per data
-    version (contacts, callers, episodes, interventions) and reused until that changes."""
+    """Impact figures (and the what-if baseline and the monthly PDF), computed once per data
+    version (contacts, aggregates, callers, episodes, interventions, cases) and reused
+    until that changes."""
 
     key = models.CharField(max_length=100, unique=True)
     version = models.CharField(max_length=300)
