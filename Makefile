@@ -67,7 +67,7 @@ demo: install
 	$(ENGAGE) apikey telephony --push --rotate
 	$(ENGAGE) users --demo
 	@echo "Engage is serving at http://127.0.0.1:8000/ (logins above; Ctrl-C to stop)"
-	$(VENV)/bin/gunicorn engage.wsgi:application --bind 127.0.0.1:8000 --workers 2 --threads 4 --access-logfile -
+	$(VENV)/bin/granian --interface wsgi --host 127.0.0.1 --port 8000 --workers 2 --blocking-threads 4 --access-log engage.wsgi:application
 
 bench: install
 	$(PY) -m bench

@@ -1,11 +1,11 @@
 """GET /api/flags/{number} served ahead of Django's middleware stack.
 
-This is the call ICCS makes as the phone rings. Through the full stack (sessions,
-CSRF, messages, WhiteNoise, ninja's routing) a request cost about 3.3 ms of CPU while
-the lookup itself costs about 0.4 ms (docs/benchmarks.md), so the WSGI entry point
-answers this one route directly: the same key check (`auth.key_for`), the same lookup
-and audit (`api.flag_payload`), the same JSON. Everything else goes to Django. The
-OpenAPI schema still describes the route through the ninja endpoint.
+This is the call ICCS makes as the phone rings. The full stack (sessions, CSRF,
+messages, WhiteNoise, ninja's routing) costs several times the lookup itself
+(docs/benchmarks.md), so the WSGI entry point answers this one route directly: the same
+key check (`auth.key_for`), the same lookup and audit (`api.flag_payload`), the same
+JSON. Everything else goes to Django. The OpenAPI schema still describes the route
+through the ninja endpoint.
 """
 from __future__ import annotations
 
