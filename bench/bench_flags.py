@@ -2,20 +2,26 @@
 
     .venv/bin/python -m bench flags            # 500 req/s for 60 s (issue 4 target)
     .venv/bin/python -m bench.bench_flags --quick   # 5 s, smaller force, for development
+    .venv/bin/python -m bench.bench_flags --server granian,gunicorn --import-nice 10   # see --help
 
 1. A fresh SQLite database (var/bench-flags/) is migrated and populated with a synthetic
    force: callers on Ofcom drama-range numbers with a heavy-tailed number of contacts over
    90 days, repeat callers with cases (guidance, risk), episodes and authorised call blocks.
-2. gunicorn (gthread workers) serves Engage on 127.0.0.1.
+2. A production server serves Engage (engage.wsgi) on 127.0.0.1: granian (WSGI), one
+   worker with two threads, as docs/operations.md deploys the flag API; or gunicorn
+   (gthread) for comparison, or both in turn on the same database.
 3. A concurrent import runs for the whole measurement: the live-feed importer
-   (engage.contacts.ingest.ingest_rows, with identity and detection receivers) when it
-   exists, else batched contact inserts.
-4. An open-loop load generator in a separate process (asyncio, raw HTTP/1.1 keep-alive)
+   (engage.contacts.ingest.ingest_rows, with identity and detection receivers), flat out,
+   at the server's CPU priority unless --import-nice says otherwise (the report says which).
+4. An open-loop load generator in a separate process (asyncio Protocols on raw HTTP/1.1
+   keep-alive connections, kept cheap because it shares the machine with the server)
    sends GET /api/flags/{number} at a fixed rate (flagged, known-unflagged and unknown
    numbers in several formats) and GET /api/ping at a tenth of that rate. Latency is
    measured from each request's *scheduled* send time, so a server stall shows up in the
    figures instead of silently slowing the generator (no coordinated omission).
 5. After the server stops, every successful flag lookup must have its audit row.
+The server's and the generator's CPU time per request are reported: they depend much
+less than latency on what else the machine is doing (contention still inflates them).
 """
 from __future__ import annotations
 
@@ -246,6 +252,8 @@ class _OpenLoop:
             await asyncio.wait_for(asyncio.shield(self.finished), timeout=horizon)
         except asyncio.TimeoutError:
             pass  # the server fell behind: what was not answered in time counts as an error
+        if not self.finished.done():
+            self.finished.set_result(None)  # no reconnecting from here on
         for conn in list(self.idle) + list(self.busy):
             if conn.transport is not None:
                 conn.transport.close()
