@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils import timezone
 
 from engage.contacts.models import Contact
@@ -27,9 +28,10 @@ def counts_sql(key: str) -> str:
             f"FROM {Contact._meta.db_table} WHERE {column} = %s AND arrived_at > %s AND arrived_at <= %s")
 
 
-def counts_params(value: int | str, now: dt.datetime) -> list:
-    """The parameters of `counts_sql` for a caller id or E.164 number at `now`."""
-    adapt = connection.ops.adapt_datetimefield_value
+def counts_params(value: int | str, now: dt.datetime, ops: BaseDatabaseOperations | None = None) -> list:
+    """The parameters of `counts_sql` for a caller id or E.164 number at `now` (`ops`: the
+    connection's operations, if the caller holds them already)."""
+    adapt = (ops or connection.ops).adapt_datetimefield_value
     return [adapt(now - DAY), value, adapt(now - WEEK), adapt(now)]
 
 

@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from engage import config
@@ -113,11 +113,11 @@ def lookup_number(raw_number: str, now: dt.datetime | None = None) -> Flag:
         return Flag(number=raw_number, e164="", phone_status=phone.status)
     now = now or timezone.now()
     e164 = phone.e164
-    with _cursor() as cursor:
+    with _cursor() as (cursor, ops):
         shared, caller_id, address = _who(cursor, e164)
-        caller = _caller_state(cursor, caller_id, now) if caller_id else None
-        block = _active_block(cursor, e164, caller_id, address, now)
-        counts = caller["counts"] if caller else _number_counts(cursor, e164, now)
+        caller = _caller_state(cursor, ops, caller_id, now) if caller_id else None
+        block = _active_block(cursor, ops, e164, caller_id, address, now)
+        counts = caller["counts"] if caller else _number_counts(cursor, ops, e164, now)
     case = caller["case"] if caller else None
     episode = caller["episode"] if caller else None
 
@@ -208,15 +208,18 @@ def _sql() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _cursor() -> Iterator[Any]:
-    """The driver's cursor, with Django's connection handling kept: health check,
-    (re)connect, and errors translated and noted as Django's own cursor would."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        cursor = connection.connection.cursor()
+def _cursor() -> Iterator[tuple[Any, Any]]:
+    """(The driver's cursor, the backend's operations), with Django's connection handling
+    kept: health check, (re)connect, and errors translated and noted as Django's own
+    cursor would. The connection is looked up once: each `connection.x` goes through a
+    context-local lookup that costs as much as adapting a parameter."""
+    conn = connections[DEFAULT_DB_ALIAS]
+    conn.close_if_health_check_failed()
+    conn.ensure_connection()
+    with conn.wrap_database_errors:
+        cursor = conn.connection.cursor()
         try:
-            yield cursor
+            yield cursor, conn.ops
         finally:
             cursor.close()
 
@@ -224,10 +227,6 @@ def _cursor() -> Iterator[Any]:
 def _one(cursor, sql: str, params: list) -> tuple | None:
     cursor.execute(sql, params)
     return cursor.fetchone()
-
-
-def _when(value: dt.datetime):
-    return connection.ops.adapt_datetimefield_value(value)
 
 
 def _date(value) -> dt.date | None:
@@ -246,10 +245,10 @@ def _who(cursor, e164: str) -> tuple[str | None, int | None, str]:
     return None, primary_caller, ""
 
 
-def _caller_state(cursor, caller_id: int, now: dt.datetime) -> dict | None:
+def _caller_state(cursor, ops, caller_id: int, now: dt.datetime) -> dict | None:
     since = now - dt.timedelta(days=settings()["episode_active_days"])
-    params = [caller_id, *settings()["case_statuses"], *settings()["episode_statuses"], _when(since),
-              *counts_params(caller_id, now), caller_id]
+    params = [caller_id, *settings()["case_statuses"], *settings()["episode_statuses"],
+              ops.adapt_datetimefield_value(since), *counts_params(caller_id, now, ops), caller_id]
     row = _one(cursor, _sql()["caller"], params)
     if row is None:
         return None
@@ -271,9 +270,10 @@ def address_key(address: str) -> str:
     return _SPACES.sub(" ", (address or "").upper()).strip()
 
 
-def _active_block(cursor, e164: str, caller_id: int | None, address: str, now: dt.datetime) -> Block | None:
+def _active_block(cursor, ops, e164: str, caller_id: int | None, address: str, now: dt.datetime) -> Block | None:
     """An authorised, unexpired block on the number, on the caller's case, or on their address."""
-    today = connection.ops.adapt_datefield_value(timezone.localdate(now))
+    # The force's own date (TIME_ZONE): a block expires at its local midnight.
+    today = ops.adapt_datefield_value(timezone.localdate(now, timezone.get_default_timezone()))
     # An impossible target_kind when there is no address to compare: no address blocks fetched.
     who = caller_id or -1
     cursor.execute(_sql()["block"], [who, who, today, e164, who, who, "address" if address else "-"])
@@ -288,7 +288,7 @@ def _active_block(cursor, e164: str, caller_id: int | None, address: str, now: d
     return None
 
 
-def _number_counts(cursor, e164: str, now: dt.datetime) -> dict[str, int]:
+def _number_counts(cursor, ops, e164: str, now: dt.datetime) -> dict[str, int]:
     """An unresolved number's contacts in the last 24 hours and 7 days."""
-    d7, h24 = _one(cursor, _sql()["count_number"], counts_params(e164, now))
+    d7, h24 = _one(cursor, _sql()["count_number"], counts_params(e164, now, ops))
     return {"24h": int(h24), "7d": int(d7)}
