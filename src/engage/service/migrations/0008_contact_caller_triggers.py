@@ -2,8 +2,9 @@
 
 A contact whose caller changes from one caller to another (merge, split, re-linkage) or
 that is deleted marks its callers in ServiceDirtyCaller; a contact given its first caller
-(resolution after the import) marks its day (UTC date +- 1, which covers the local day)
-in ServiceDirtyDay. Triggers see every path, bulk updates included. Days already
+after it was aggregated (resolution after a report; a newer contact, beyond the
+watermark, is aggregated with its caller by the catch-up) marks its day (UTC date +- 1,
+which covers the local day) in ServiceDirtyDay. Triggers see every path, bulk updates included. Days already
 aggregated are marked dirty so the next report builds their caller rows.
 """
 from django.db import migrations
@@ -14,7 +15,7 @@ SQLITE = [
     BEGIN
         INSERT OR IGNORE INTO service_servicedirtyday (day)
             SELECT date(NEW.arrived_at, d) FROM (SELECT '-1 day' AS d UNION ALL SELECT '+0 days' UNION ALL SELECT '+1 day')
-            WHERE OLD.caller_id IS NULL;
+            WHERE OLD.caller_id IS NULL AND NEW.id <= (SELECT last_contact_id FROM service_servicewatermark WHERE id = 1);
         INSERT OR IGNORE INTO service_servicedirtycaller (caller_id) SELECT OLD.caller_id WHERE OLD.caller_id IS NOT NULL;
         INSERT OR IGNORE INTO service_servicedirtycaller (caller_id)
             SELECT NEW.caller_id WHERE OLD.caller_id IS NOT NULL AND NEW.caller_id IS NOT NULL;
@@ -34,6 +35,9 @@ POSTGRES = [
             RETURN OLD;
         END IF;
         IF OLD.caller_id IS NULL THEN
+            IF (NEW.id > (SELECT last_contact_id FROM service_servicewatermark WHERE id = 1)) IS NOT FALSE THEN
+                RETURN NEW;  -- not aggregated yet: the watermark's catch-up will take it with its caller
+            END IF;
             INSERT INTO service_servicedirtyday (day)
                 SELECT (NEW.arrived_at AT TIME ZONE 'UTC')::date + d FROM (VALUES (-1), (0), (1)) AS v(d)
                 ON CONFLICT DO NOTHING;
