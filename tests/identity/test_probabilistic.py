@@ -107,3 +107,14 @@ def test_two_contacts_with_only_the_same_name_are_not_one_caller():
     resolve_full()
     ca, cb = callers_of(a, b)
     assert ca is not None and cb is not None and ca != cb
+
+
+def test_incremental_reads_a_handle_as_the_full_run_does():
+    from engage.identity.resolve import resolve_incremental
+
+    known = [add_contact("07700 900716", name="Jessica Franklin", address="3 Oak Way", postcode="PE1 1AA")
+             for _ in range(5)][0]
+    resolve_incremental()
+    dm = add_contact("unavailable", handle="@jessicafra156")
+    resolve_incremental()
+    assert callers_of(dm) == callers_of(known)

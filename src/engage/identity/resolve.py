@@ -748,7 +748,7 @@ def _resolve(full: bool, only: set[int] | None = None) -> ResolveResult:
 def _neighbourhood(records: list[Record], waiting: set[int], shared: set[str]) -> list[Record]:
     """The records an incremental run needs: the waiting contacts and every contact that
     shares a blocking key with one of them (number, name, surname+postcode, address,
-    e-mail, handle). Linking never looks further than its blocking keys, so this is the
+    e-mail, handle, and the names a bare handle could spell). Linking never looks further than its blocking keys, so this is the
     whole neighbourhood of the new contacts at a fraction of the cost."""
     def keys(rec: Record) -> list[tuple]:
         name = name_key(rec.name)
@@ -770,9 +770,16 @@ def _neighbourhood(records: list[Record], waiting: set[int], shared: set[str]) -
             out.append(("e", rec.email))
         if rec.handle:
             out.append(("h", rec.handle))
+        if name.first and len(name.surname) >= 3:  # whom a handle's letters could name
+            out.append(("hn", name.first, name.surname[:3]))
+        elif rec.handle and not name.surname:
+            letters = re.sub(r"[^a-z]", "", rec.handle)
+            out += [("hn", letters[:cut], letters[cut:cut + 3]) for cut in range(2, len(letters) - 2)]
         return out
 
-    wanted = {k for rec in records if rec.contact_id in waiting for k in keys(rec)}
+    # A named contact's "hn" key is there to be found by a bare handle, not to search with.
+    wanted = {k for rec in records if rec.contact_id in waiting for k in keys(rec)
+              if k[0] != "hn" or not name_key(rec.name).surname}
     near = [rec for rec in records if rec.contact_id in waiting or any(k in wanted for k in keys(rec))]
     # Contacts already on the same callers come too, so "most of the cluster" is measured fairly.
     callers = {rec.caller_id for rec in near if rec.caller_id is not None}
