@@ -182,3 +182,16 @@ def test_import_marks_days_and_report_rebuilds_them():
     contacts_imported.send(sender=None, contact_ids=[a.id], source="acd")
     overall = service_report("2025-03", trend_months=1)["lines"]["999"]["overall"]
     assert (overall["offered"], overall["abandoned"]) == (1, 1)
+
+
+@pytest.mark.postgres
+def test_contact_at_exactly_local_midnight_is_counted_once():
+    # Stored to the second at the very start of a day and month: the range that starts
+    # there must include it (a raw cursor once bound the bound as '...+00:00', after it).
+    for when in (at("2025-01-01 00:00"), at("2025-02-01 00:00"), at("2025-06-01 00:00"), at("2025-01-31 23:59:59")):
+        call(when, channel="999", wait=2)
+    for month in ("2025-01", "2025-02", "2025-06"):
+        ensure_month(month)
+    days = {d: n for d, n in ServiceHour.objects.values_list("day", "contacts")}
+    assert days == {dt.date(2025, 1, 1): 1, dt.date(2025, 2, 1): 1, dt.date(2025, 6, 1): 1, dt.date(2025, 1, 31): 1}
+    assert not ensure_month("2025-02")  # the month's count agrees with the contacts: no rebuild

@@ -12,7 +12,7 @@ from django.db.models import Max
 
 from engage.contacts.models import Contact
 from engage.impact.simulation import Calls, drop_repeat_demand, erlang_roster, fit_roster, observed, simulate
-from engage.service.aggregate import _epoch_sql
+from engage.service.aggregate import _epoch_sql, db_times
 from engage.service.levels import targets
 
 
@@ -35,7 +35,7 @@ def load_lines(lines: tuple[str, ...], start: dt.datetime, end: dt.datetime) -> 
            f"FROM {Contact._meta.db_table} WHERE arrived_at >= %s AND arrived_at < %s "
            f"AND channel IN ({', '.join(['%s'] * len(lines))}) AND {wait} IS NOT NULL")
     with connection.cursor() as cur:
-        cur.execute(sql, [start, end, *lines])
+        cur.execute(sql, [*db_times(start, end), *lines])
         rows = cur.fetchall()
     channel, *numbers = zip(*rows) if rows else ((), (), (), (), (), ())
     channel = np.array(channel, dtype=object)

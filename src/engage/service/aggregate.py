@@ -81,6 +81,13 @@ def _epoch_sql(column: str) -> str:
     return f"EXTRACT(EPOCH FROM {column})"
 
 
+def db_times(*moments: dt.datetime) -> list:
+    """Times as the contacts table stores them. A raw cursor would bind an aware datetime
+    as '... 00:00:00+00:00' on SQLite, which sorts after the stored '... 00:00:00' and so
+    left a contact at exactly the start of a range out of it."""
+    return [connection.ops.adapt_datetimefield_value(m) for m in moments]
+
+
 def fetch_timings(start: dt.datetime, end: dt.datetime, channels: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
     """The columns service levels need, for contacts arriving in [start, end), as arrays."""
     table = Contact._meta.db_table
@@ -90,7 +97,7 @@ def fetch_timings(start: dt.datetime, end: dt.datetime, channels: tuple[str, ...
         f"queue_seconds, talk_seconds, abandoned, caller_id FROM {table} WHERE arrived_at >= %s AND arrived_at < %s{only}"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [start, end, *channels])
+        cur.execute(sql, [*db_times(start, end), *channels])
         rows = cur.fetchall()
     if not rows:
         cols = [np.array([], dtype=float)] * 8
