@@ -3,14 +3,15 @@
     .venv/bin/python -m bench ingest
 
 Generates the files with `engage.synth.force.generate` (cached under
-var/bench/), then, in fresh child processes (`engage migrate`, then `engage import
---defer` per source, as an operator would run it):
+var/bench/), then, in fresh child processes (`engage migrate`, then one
+`engage import --defer calls=FILE acd=FILE cc=FILE digital=FILE`, as an operator would
+load a force's exports; BENCH_INGEST_PER_FILE=1 runs one `engage import` per file instead):
   - a fresh SQLite database file;
   - a throwaway PostgreSQL server (engage.testing.pgserver, COPY path);
 and, in the same run on the same files, DuckDB's `read_csv` of them as the raw-parsing
 baseline. Prints rows/s, elapsed, peak RSS of the importing processes and the ratio.
 Environment: BENCH_INGEST_DAYS (default 90), BENCH_INGEST_SCALE (default 5.8: about
-1M contacts), BENCH_INGEST_SKIP_PG=1 to skip PostgreSQL.
+1M contacts), BENCH_INGEST_SKIP_PG=1 to skip PostgreSQL, BENCH_INGEST_PER_FILE=1 (above).
 """
 from __future__ import annotations
 
@@ -60,11 +61,14 @@ def _import_all(folder: Path, url: str) -> dict:
     cpu = _children_cpu()
     started = time.perf_counter()
     per_source, rows = {}, 0
-    for source in SOURCES:
-        t = time.perf_counter()
-        out = json.loads(_engage(["import", "--defer", "--json", "--source", source, str(folder / f"{source}.csv")], url).stdout)[0]
-        per_source[source] = round(time.perf_counter() - t, 1)
-        rows += out["read"]
+    if os.environ.get("BENCH_INGEST_PER_FILE") == "1":
+        runs = [[f"{source}={folder / f'{source}.csv'}"] for source in SOURCES]
+    else:
+        runs = [[f"{source}={folder / f'{source}.csv'}" for source in SOURCES]]
+    for files in runs:
+        for out in json.loads(_engage(["import", "--defer", "--json", *files], url).stdout):
+            per_source[out["source"]] = round(out["seconds"], 1)
+            rows += out["read"]
     elapsed = time.perf_counter() - started
     cpu = _children_cpu() - cpu  # the importing processes' own CPU time (the database server's not included)
     contacts = json.loads(_engage(["summary", "--json"], url).stdout)["contacts"]
@@ -102,7 +106,8 @@ def main() -> None:
     peak = _peak_children_mib()
     load = os.getloadavg()[0]
     print(f"\nDuckDB read_csv baseline: {duck_rows:,} rows in {duck_s:.2f} s ({duck_rows / duck_s:,.0f} rows/s)")
-    print(f"{'database':<11} {'rows':>10} {'contacts':>10} {'seconds':>8} {'cpu s':>8} {'rows/s':>9} {'vs DuckDB':>10}  per source (s)")
+    print(f"{'database':<11} {'rows':>10} {'contacts':>10} {'seconds':>8} {'cpu s':>8} {'rows/s':>9} {'vs DuckDB':>10}  "
+          "per source (s, in-process)")
     for name, r in results.items():
         print(f"{name:<11} {r['rows']:>10,} {r['contacts']:>10,} {r['seconds']:>8.1f} {r['cpu']:>8.1f} {r['rows'] / r['seconds']:>9,.0f} "
               f"{r['seconds'] / duck_s:>9.1f}x  {r['per_source']}")

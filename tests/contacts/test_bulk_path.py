@@ -128,3 +128,53 @@ def test_files_the_bulk_path_cannot_read_exactly_go_row_by_row(tmp_path):
     frame = vector.read_file(path, 2, "utf-8-sig", ",")
     assert frame.rows() == [("A", "1", 2), ("B", "", 3)]
     assert vector.read_file(path, 2, "cp1252", ",") is None
+
+
+def _contact_indexes() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return {name for name, info in connection.introspection.get_constraints(cursor, "contacts_contact").items()
+                if info["index"] and not info["primary_key"]}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # committed batches, as in a real load (PostgreSQL cannot index a table with pending FK checks)
+def test_a_big_load_rebuilds_the_indexes_it_dropped_and_a_killed_one_is_repaired(tmp_path, monkeypatch):
+    from engage.contacts import store
+    from engage.contacts.ingest import ingest_files, ingest_rows
+
+    before = _contact_indexes()
+    assert len(before) >= 8
+    real = ingest._settings
+    monkeypatch.setattr(ingest, "_settings", lambda: {**real(), "defer_indexes_rows": 1})
+    seen = []
+    real_commit = ingest._commit
+    monkeypatch.setattr(ingest, "_commit", lambda *a: (seen.append(_contact_indexes()), real_commit(*a))[1])
+    paths = write(tmp_path)
+    results = ingest_files([(paths["calls"], "calls"), (paths["acd"], "acd")], defer=True)
+    assert [r.source for r in results] == ["calls", "acd"] and results[0].imported > 500
+    assert seen and all(indexes == set() for indexes in seen)  # no contact index during the load
+    assert _contact_indexes() == before  # all back after it
+
+    # A load killed after dropping them: the next run of any kind puts them back.
+    from django.db import connection
+
+    store.drop_deferrable_indexes(connection.cursor())
+    assert _contact_indexes() == set()
+    monkeypatch.setattr(ingest, "_settings", real)
+    ingest_rows("digital", [{"contact_id": "W1", "channel": "webchat", "started_at": "2025-05-01T09:00:00Z"}], defer=True)
+    assert _contact_indexes() == before
+
+
+@pytest.mark.django_db
+def test_import_command_takes_source_file_pairs(tmp_path, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    paths = write(tmp_path)
+    call_command("import", f"calls={paths['calls']}", f"acd={paths['acd']}", defer=True, json=True)
+    out = json.loads(capsys.readouterr().out)
+    assert [(r["source"], r["quarantined"]) for r in out] == [("calls", 6), ("acd", 1)]
+    with pytest.raises(CommandError, match="write each file as SOURCE=FILE"):
+        call_command("import", str(paths["calls"]))

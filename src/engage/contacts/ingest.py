@@ -545,12 +545,19 @@ def _commit(cursor, source: str, batch: pl.DataFrame, imp: _Importer, run_id: in
     fields = CONTACT_FIELDS
     new = contacts.filter(pl.col("contact_id").is_in(new_ids)).sort("contact_id")
     store.insert_rows(cursor, store.CONTACT, ["id", *fields, "imported_at"],
-                      new.with_columns(pl.lit(_now_text()).alias("imported_at")).rows())
-    store.update_contacts(cursor, fields, contacts.filter(pl.col("contact_id").is_in(changed))
-                          .select(*fields, "contact_id").rows())
+                      _rows(new.with_columns(pl.lit(_now_text()).alias("imported_at"))))
+    if changed:
+        store.update_contacts(cursor, fields, _rows(contacts.filter(pl.col("contact_id").is_in(changed))
+                                                    .select(*fields, "contact_id")))
     if emptied:
         Contact.objects.filter(id__in=emptied).delete()
     return new_ids, changed, len(existing)
+
+
+def _rows(frame: pl.DataFrame) -> Iterator[tuple]:
+    """A frame's rows as tuples, a slice at a time (a whole batch as Python objects is big)."""
+    for part in frame.iter_slices(10_000):
+        yield from part.rows()
 
 
 def _insert_source_rows(cursor, source: str, batch: pl.DataFrame, file_name: str, run_id: int, pg: bool) -> None:
@@ -559,7 +566,8 @@ def _insert_source_rows(cursor, source: str, batch: pl.DataFrame, file_name: str
         "contact_id", pl.lit(source).alias("system"), "key", pl.lit(file_name[:500]).alias("file_name"), "line",
         pl.lit(run_id).alias("run_id"), at.alias("at"), "phone", pl.col("link").str.slice(0, 128),
         pl.struct(DATA_FIELDS[source]).struct.json_encode().alias("data"),
-    ).rows()
+    )
+    rows = _rows(rows)
     store.insert_rows(cursor, store.SOURCE, store.SR_COLUMNS, rows)
 
 
@@ -630,16 +638,21 @@ def _place_digital_incidents(cursor, rows: _Rows, slot_of, slots) -> None:
 
 
 def _match_by_number(cursor, source: str, rows: _Rows, slot_of, slots, moves, tolerance) -> None:
-    """Re-derive the incident-to-call join for every number in the batch (see joining.py)."""
+    """Re-derive the incident-to-call join for every number in the batch that has incidents (see joining.py)."""
     phones = {phone for phone, ok in zip(rows.phones, rows.matchable) if ok}
     if not phones:
         return
-    db_calls = store.select_in(
-        cursor, f"SELECT id, contact_id, source_key, at, phone_e164 FROM {store.SOURCE} WHERE system = 'calls' AND phone_e164 {{in}}",
-        phones)
+    at = "at" if store.is_postgres() else "CAST(at AS TEXT)"  # text, not parsed: _ts reads either
     db_incs = store.select_in(
-        cursor, f"SELECT id, contact_id, source_key, at, phone_e164 FROM {store.SOURCE} "
+        cursor, f"SELECT id, contact_id, source_key, {at}, phone_e164 FROM {store.SOURCE} "
         "WHERE system = 'cc' AND link_key = '' AND phone_e164 {in}", phones)
+    # A number without incidents has nothing to join: its calls keep the contacts they have.
+    phones = {row[4] for row in db_incs} | (phones if source == "cc" else set())
+    if not phones:
+        return
+    db_calls = store.select_in(
+        cursor, f"SELECT id, contact_id, source_key, {at}, phone_e164 FROM {store.SOURCE} "
+        "WHERE system = 'calls' AND phone_e164 {in}", phones)
     call_contacts = {row[1] for row in db_calls}
     calls: dict[str, list] = defaultdict(list)
     incidents: dict[str, list] = defaultdict(list)
@@ -652,7 +665,7 @@ def _match_by_number(cursor, source: str, rows: _Rows, slot_of, slots, moves, to
         incidents[phone].append((at, key))
         inc_db[key] = (sr_id, cid)
     for key, at, phone, ok in zip(rows.keys, rows.ats, rows.phones, rows.matchable):
-        if not ok:
+        if not ok or phone not in phones:
             continue
         if source == "calls":
             calls[phone].append((at, key))
@@ -660,9 +673,7 @@ def _match_by_number(cursor, source: str, rows: _Rows, slot_of, slots, moves, to
         else:
             incidents[phone].append((at, key))
     for phone in phones:
-        if phone not in incidents:
-            continue  # no incident for this number: its new calls keep the contacts they have
-        matched = match_incidents(calls.get(phone, []), incidents[phone], tolerance)
+        matched = match_incidents(calls.get(phone, []), incidents.get(phone, []), tolerance)
         for _at, key in incidents.get(phone, []):
             target = call_slot.get(matched[key]) if key in matched else None
             if key in inc_db:

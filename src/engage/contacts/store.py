@@ -49,7 +49,8 @@ def defer_checkpoints(cursor, defer: bool) -> None:
         cursor.execute("PRAGMA wal_autocheckpoint = 0")
     else:
         cursor.execute("PRAGMA wal_autocheckpoint = 1000")  # SQLite's default
-        cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        if not connection.in_atomic_block:  # else the next commit's automatic checkpoint does it
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def refresh_statistics(cursor) -> None:
@@ -103,9 +104,7 @@ def allocate_contact_ids(cursor, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
-def insert_rows(cursor, table: str, columns: list[str], rows: list[tuple]) -> None:
-    if not rows:
-        return
+def insert_rows(cursor, table: str, columns: list[str], rows: Iterable[tuple]) -> None:
     if is_postgres():
         with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
@@ -115,11 +114,18 @@ def insert_rows(cursor, table: str, columns: list[str], rows: list[tuple]) -> No
     cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def update_contacts(cursor, columns: list[str], rows: list[tuple]) -> None:
-    """rows: (values..., id)."""
-    if rows:
-        sets = ", ".join(f"{c} = %s" for c in columns)
-        cursor.executemany(f"UPDATE {CONTACT} SET {sets} WHERE id = %s", rows)
+def update_contacts(cursor, columns: list[str], rows: Iterable[tuple]) -> None:
+    """rows: (values..., id). PostgreSQL: COPY into a temporary table, then one UPDATE ... FROM."""
+    if is_postgres():
+        names = ", ".join(columns)
+        cursor.execute(f"CREATE TEMP TABLE contact_update ON COMMIT DROP AS SELECT {names}, id FROM {CONTACT} WITH NO DATA")
+        insert_rows(cursor, "contact_update", [*columns, "id"], rows)
+        sets = ", ".join(f"{c} = u.{c}" for c in columns)
+        cursor.execute(f"UPDATE {CONTACT} c SET {sets} FROM contact_update u WHERE c.id = u.id")
+        cursor.execute("DROP TABLE contact_update")
+        return
+    sets = ", ".join(f"{c} = %s" for c in columns)
+    cursor.executemany(f"UPDATE {CONTACT} SET {sets} WHERE id = %s", rows)
 
 
 def move_source_records(cursor, moves: list[tuple[int, int]]) -> None:
