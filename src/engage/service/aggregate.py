@@ -341,17 +341,22 @@ def rebuild_all() -> int:
 
 
 def days_of_contacts(contact_ids: list[int]) -> list[dt.date]:
-    """Local days the given contacts arrived on, with a day's margin either side.
+    """Local days the given contacts arrived on; for contacts already aggregated, with a
+    day's margin either side.
 
     The margin covers a contact whose arrival time moved across midnight when a later
-    source row joined it (the old day is then rebuilt too).
+    source row joined it (the old day is then rebuilt too). A contact newer than the
+    watermark was never aggregated, so only its own day can change.
     """
+    from engage.service.models import ServiceWatermark
+
+    seen = ServiceWatermark.objects.filter(pk=1).values_list("last_contact_id", flat=True).first() or 0
     tz = force_tz()
     days: set[dt.date] = set()
     for i in range(0, len(contact_ids), 900):
-        for arrived in Contact.objects.filter(id__in=contact_ids[i : i + 900]).values_list("arrived_at", flat=True):
+        for pk, arrived in Contact.objects.filter(id__in=contact_ids[i : i + 900]).values_list("id", "arrived_at"):
             day = arrived.astimezone(tz).date()
-            days.update({day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)})
+            days.update({day - dt.timedelta(days=1), day, day + dt.timedelta(days=1)} if pk <= seen else {day})
     return sorted(days)
 
 
@@ -423,11 +428,11 @@ def catch_up(done: set[dt.date] = frozenset()) -> int:
 
     new = Contact.objects.filter(id__gt=mark.last_contact_id).aggregate(n=Count("id"), a=Min("arrived_at"), b=Max("arrived_at"))
     if new["n"]:
-        # One rebuild over the new contacts' span of days (with a day's margin): a live feed
-        # adds today's contacts, a deferred import its file's days.
+        # One rebuild over the new contacts' span of days: a live feed adds today's
+        # contacts, a deferred import its file's days. Never aggregated, they can only
+        # change the days they are on.
         tz = force_tz()
-        first = new["a"].astimezone(tz).date() - dt.timedelta(days=1)
-        last = new["b"].astimezone(tz).date() + dt.timedelta(days=1)
+        first, last = new["a"].astimezone(tz).date(), new["b"].astimezone(tz).date()
         if not done:
             rebuild_span(first, last)
         else:  # days the import already marked (and were just rebuilt) need no second pass
