@@ -118,3 +118,12 @@ def test_incremental_reads_a_handle_as_the_full_run_does():
     dm = add_contact("unavailable", handle="@jessicafra156")
     resolve_incremental()
     assert callers_of(dm) == callers_of(known)
+
+
+def test_name_only_contact_joins_the_frequent_caller_over_a_one_off_namesake():
+    frequent = [add_contact("07700 900717", name="Lesley Nicholls", address="4 Fen Road", postcode="CB6 1AB")
+                for _ in range(5)][0]
+    once = add_contact("07700 900718", name="Lesley Nicholls", address="80 High Street", postcode="PE13 2ZZ")
+    chat = add_contact("unavailable", name="Lesley Nicholls")
+    resolve_full()
+    assert callers_of(chat) == callers_of(frequent) != callers_of(once)

@@ -345,11 +345,13 @@ def _link_online_ids(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contacts:
 def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contacts: list[int],
                        min_contacts: int) -> int:
     """A cluster with a name but no number, address or postcode (a web chat that gave
-    only a name or an e-mail) joins the one caller known by exactly that full name, when
-    no other caller has it and that caller is a frequent one (at least `min_contacts`
-    contacts: a name-only contact is far likelier to come from someone who contacts the
-    force often). Splink alone scores name-only agreement below the threshold, rightly
-    for common names; uniqueness in the force's own data is the missing evidence.
+    only a name or an e-mail) joins the one frequent caller (at least `min_contacts`
+    contacts) known by exactly that full name, when no other frequent caller has it.
+    Namesakes who contacted the force once or twice do not block it: contacts come in
+    proportion to how often people make them, so a name-only contact is far likelier
+    the frequent caller's. Splink alone scores name-only agreement below the threshold,
+    rightly for common names; frequency and uniqueness in the force's own data are the
+    missing evidence.
     A social-media handle with no name reads as a name when its letters are a first
     name and the start of a surname ("@kerryhar4": Kerry Harrison), by the same rule.
     A cluster and the caller both known by e-mail or handle, with none in common, are
@@ -389,11 +391,12 @@ def _link_unique_names(keys: list[tuple], uf: _ConstrainedUnionFind, sig_contact
             targets |= strong_roots.get(name, set())
         for letters in weak_handles.get(root, ()):
             targets |= _handle_owners(letters, by_start)
-        if len(targets) == 1:
-            target = targets.pop()
+        frequent = {t for t in targets if size[t] >= min_contacts}
+        if len(frequent) == 1:
+            target = frequent.pop()
             # Both known by e-mail or handle, and none in common: two people of one name.
             apart = any(_disjoint(online[root], online[target], col) for col in (6, 7))
-            if size[target] >= min_contacts and not apart and uf.try_union(target, root):
+            if not apart and uf.try_union(target, root):
                 linked += 1
     return linked
 
