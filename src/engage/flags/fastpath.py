@@ -26,8 +26,8 @@ log = logging.getLogger(__name__)
 def wrap(django_app: Callable) -> Callable:
     def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
-        if environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PREFIX) or "/" in path[len(PREFIX):] \
-                or len(path) == len(PREFIX):
+        rest = path[len(PREFIX):]  # as the server gives it (bytes as latin-1); decoded in _serve
+        if environ.get("REQUEST_METHOD") != "GET" or not path.startswith(PREFIX) or not rest or "/" in rest:
             return django_app(environ, start_response)
         return _serve(environ, start_response)
 
