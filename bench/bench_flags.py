@@ -211,7 +211,8 @@ class _Connection(asyncio.Protocol):
         status = int(head[9:12])
         length = head.find("content-length:")
         if length >= 0:
-            size = int(head[length + 15:head.find("\r\n", length) % (len(head) + 1)].strip() or 0)
+            line_end = head.find("\r\n", length)
+            size = int(head[length + 15:line_end if line_end >= 0 else None])
             if len(self.buffer) < end + 4 + size:
                 return
         elif "transfer-encoding: chunked" in head:
