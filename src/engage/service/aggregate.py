@@ -7,6 +7,7 @@ makes every rebuild idempotent.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
@@ -220,13 +221,24 @@ def rebuild_days(first: dt.date, last: dt.date) -> int:
     return len(rows)
 
 
-def _roomy_page_cache(cur) -> None:
-    """SQLite: a 64 MiB page cache for this connection (default 2 MiB). A day's callers land
-    on as many pages of the caller index; with the default cache they are written out and
-    read back as the insert goes, which more than doubles its cost. Memory is taken only
-    as pages are used."""
-    if connection.vendor == "sqlite":
-        cur.execute("PRAGMA cache_size = -65536")
+@contextlib.contextmanager
+def _roomy_page_cache():
+    """SQLite: a 256 MiB page cache while caller rows are written (default 2 MiB), then
+    the connection's own size again. A day's callers land on as many pages of the caller
+    index; with a small cache they are written out and read back as the insert goes,
+    which can double its cost. Memory is taken only as pages are used, and given back."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        before = cur.fetchone()[0]
+        cur.execute("PRAGMA cache_size = -262144")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _replace_caller_days(first: dt.date, last: dt.date, rows: list[tuple]) -> None:
@@ -237,16 +249,15 @@ def _replace_caller_days(first: dt.date, last: dt.date, rows: list[tuple]) -> No
     an import usually adds one new day.
     """
     table = ServiceCallerDay._meta.db_table
-    with connection.cursor() as cur:
-        _roomy_page_cache(cur)
+    with _roomy_page_cache(), connection.cursor() as cur:
         cur.execute(f"SELECT caller_id, day, contacts, handling_sum FROM {table} WHERE day >= %s AND day <= %s", [first, last])
         old = {(c, d): (n, h) for c, d, n, h in cur.fetchall()}
         new = {(c, d): (n, h) for c, d, n, h in rows}
         stale = [k for k, (n, h) in old.items() if k not in new or new[k][0] != n or abs(new[k][1] - h) > 1e-6]
         if stale:
             cur.executemany(f"DELETE FROM {table} WHERE caller_id = %s AND day = %s", stale)
-    fresh = set(stale) | (new.keys() - old.keys())
-    _insert([r for r in rows if (r[0], r[1]) in fresh], ServiceCallerDay, CALLER_COLUMNS)
+        fresh = set(stale) | (new.keys() - old.keys())
+        _insert([r for r in rows if (r[0], r[1]) in fresh], ServiceCallerDay, CALLER_COLUMNS)
 
 
 def rebuild_callers(caller_ids: list[int]) -> int:
@@ -262,9 +273,7 @@ def rebuild_callers(caller_ids: list[int]) -> int:
         as_float = lambda seq: np.array([np.nan if v is None else float(v) for v in seq], dtype=float)  # noqa: E731
         rows = build_caller_rows({"arrived": np.array(arrived, dtype=float), "queue": as_float(queue),
                                   "talk": as_float(talk), "caller": np.array(caller, dtype=np.int64)})
-        with transaction.atomic():
-            with connection.cursor() as cur:
-                _roomy_page_cache(cur)
+        with transaction.atomic(), _roomy_page_cache():
             ServiceCallerDay.objects.filter(caller_id__in=chunk).delete()
             _insert(rows, ServiceCallerDay, CALLER_COLUMNS)
         written += len(rows)
