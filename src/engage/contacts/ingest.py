@@ -1,10 +1,12 @@
 """Contact ingestion: files (`engage import`) and the live feed (`ingest_rows`).
 
-Rows are parsed and validated in Python, then written a batch at a time, each batch in
-one transaction together with its quarantined rows and the run's counters. So a run
-killed at any moment leaves whole batches only, and running it again completes it:
-rows already in are recognised by SourceRecord (system, source_key) and counted as
-duplicates. Joins (docs/formats.md) are computed in the same transaction.
+Rows are parsed and validated either column-wise (vector.py: canonical UTF-8 files) or
+row by row (formats.PARSERS: the live feed, column maps, anything else), then written a
+batch at a time, each batch in one transaction together with its quarantined rows and
+the run's counters. So a run killed at any moment leaves whole batches only, and running
+it again completes it: rows already in are recognised by SourceRecord (system,
+source_key) and counted as duplicates. Joins (docs/formats.md) are computed in the same
+transaction; a batch is a Polars frame and its contacts are built set-wise.
 """
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from engage.contacts.formats import (
     ALL_DATA_FIELDS, COLUMNS, DATA_FIELDS, FLAG_FIELDS, NUMBER_FIELDS, PARSERS, SOURCES, BadRow, Record, SkipRow,
     TimeParser,
 )
-from engage.contacts.joining import CONTACT_FIELDS, build_contacts, match_incidents
+from engage.contacts.joining import CONTACT_FIELDS, build_contact, build_contacts, match_incidents
 from engage.contacts.models import Contact, ImportRun
 from engage.contacts.signals import contacts_imported
 
@@ -382,14 +384,14 @@ class _Importer:
                 progress(size * (min(end, raw.height + 2) - 2) // max(raw.height, 1), size)
 
     def _flush(self, records: list[Record], bad: list, counts: list[int]) -> None:
-        self.commit_batch(records_frame(self.source, records), bad, counts)
+        self.commit_batch(records, bad, counts)
 
-    def commit_batch(self, batch: pl.DataFrame, bad: list, counts: list[int]) -> None:
+    def commit_batch(self, batch: pl.DataFrame | list[Record], bad: list, counts: list[int]) -> None:
         """One transaction: the batch's new source rows and contacts, its quarantined rows, the run's counters.
 
         counts: rows read, skipped and duplicated within the run since the last batch.
         """
-        if batch.is_empty() and not bad and not any(counts):
+        if not len(batch) and not bad and not any(counts):
             return
         r = self.result
         with transaction.atomic():
@@ -412,7 +414,7 @@ class _Importer:
             r.skipped += counts[1]
             r.duplicate += counts[2] + duplicates
             r.quarantined += len(bad)
-            r.imported += batch.height - duplicates
+            r.imported += len(batch) - duplicates
             ImportRun.objects.filter(pk=self.run.pk).update(
                 rows_read=r.read, rows_imported=r.imported, rows_quarantined=r.quarantined,
                 rows_duplicate=r.duplicate, rows_skipped=r.skipped,
@@ -487,20 +489,32 @@ class _Rows:
     matchable: list[bool]
 
 
-def _commit(cursor, source: str, batch: pl.DataFrame, imp: _Importer, run_id: int):
-    """Write one batch; returns (new contact ids, changed contact ids, duplicates vs the database)."""
-    if batch.is_empty():
+def _commit(cursor, source: str, batch: pl.DataFrame | list[Record], imp: _Importer, run_id: int):
+    """Write one batch; returns (new contact ids, changed contact ids, duplicates vs the database).
+
+    A batch is a frame (bulk path) or a list of Records (per-row path: the live feed's few
+    rows, where a frame's fixed cost would dominate). Placement is the same code for both.
+    """
+    records = batch if isinstance(batch, list) else None
+    if not len(batch):
         return [], [], 0
     pg = store.is_postgres()
+    keys = [r.key for r in records] if records is not None else batch["key"].to_list()
     existing = {k for (k,) in store.select_in(
-        cursor, f"SELECT source_key FROM {store.SOURCE} WHERE system = %s AND source_key {{in}}",
-        batch["key"].to_list(), [source])}
+        cursor, f"SELECT source_key FROM {store.SOURCE} WHERE system = %s AND source_key {{in}}", keys, [source])}
     if existing:
-        batch = batch.filter(~pl.col("key").is_in(list(existing)))
-        if batch.is_empty():
+        if records is not None:
+            batch = records = [r for r in records if r.key not in existing]
+        else:
+            batch = batch.filter(~pl.col("key").is_in(list(existing)))
+        if not len(batch):
             return [], [], len(existing)
-    cols = batch.select("key", "link", "at", "phone", "matchable").to_dict(as_series=False)
-    rows = _Rows(cols["key"], cols["link"], cols["at"], cols["phone"], cols["matchable"])
+    if records is not None:
+        rows = _Rows([r.key for r in records], [r.link for r in records], [r.at for r in records],
+                     [r.phone for r in records], [r.matchable for r in records])
+    else:
+        cols = batch.select("key", "link", "at", "phone", "matchable").to_dict(as_series=False)
+        rows = _Rows(cols["key"], cols["link"], cols["at"], cols["phone"], cols["matchable"])
     slots = _Slots()
     slot_of: dict[str, tuple[str, int]] = {}
     moves: list[tuple[int, tuple[str, int], int]] = []  # (source record id, target slot, from contact)
@@ -520,28 +534,46 @@ def _commit(cursor, source: str, batch: pl.DataFrame, imp: _Importer, run_id: in
     new_tokens = sorted({s for s in slot_of.values() if s[0] == "n"} | {t for _, t, _ in moves if t[0] == "n"})
     token_id = dict(zip(new_tokens, store.allocate_contact_ids(cursor, len(new_tokens))))
     contact_of = lambda slot: token_id[slot] if slot[0] == "n" else slot[1]  # noqa: E731
+    cids = [contact_of(slot_of[k]) for k in rows.keys]
 
-    batch = batch.with_columns(pl.Series("contact_id", [contact_of(slot_of[k]) for k in rows.keys], dtype=pl.Int64))
-    _insert_source_rows(cursor, source, batch, imp.file_name, run_id, pg)
+    if records is not None:
+        store.insert_rows(cursor, store.SOURCE, store.SR_COLUMNS, [
+            (cid, source, r.key, imp.file_name[:500], r.line, run_id, store.db_time(r.at, pg), r.phone, r.link[:128],
+             json.dumps(r.data, separators=(",", ":")))
+            for cid, r in zip(cids, records)
+        ])
+    else:
+        batch = batch.with_columns(pl.Series("contact_id", cids, dtype=pl.Int64))
+        _insert_source_rows(cursor, source, batch, imp.file_name, run_id, pg)
     store.move_source_records(cursor, [(contact_of(t), sr_id) for sr_id, t, _ in moves])
 
     # Rebuild every contact the batch touched; new ones without moved-in rows from the batch alone.
     existing_touched = {s[1] for s in slot_of.values() if s[0] == "c"} | {c for _, _, c in moves}
     existing_touched |= {t[1] for _, t, _ in moves if t[0] == "c"}
     from_db = existing_touched | {token_id[t] for _, t, _ in moves if t[0] == "n"}
-    parts = pl.concat([
-        _parts_in_db(cursor, from_db),
-        batch.filter(~pl.col("contact_id").is_in(list(from_db)))
-        .select("contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"), *DATA_FIELDS[source]),
-    ], how="diagonal_relaxed")
-    contacts = build_contacts(parts, imp.region)
+    stored = store.select_in(
+        cursor, f"SELECT contact_id, system, source_key, data FROM {store.SOURCE} WHERE contact_id {{in}}", from_db)
+    new_ids = sorted(token_id.values())
+    if records is not None:
+        fresh = [(cid, r) for cid, r in zip(cids, records) if cid not in from_db]
+        changed = _write_contacts_small(cursor, source, stored, fresh, new_ids, existing_touched, imp.region, pg)
+    else:
+        changed = _write_contacts(cursor, source, stored, batch, from_db, new_ids, existing_touched, imp.region, pg)
+    emptied = sorted(existing_touched - set(changed))
+    if emptied:
+        Contact.objects.filter(id__in=emptied).delete()
+    return new_ids, changed, len(existing)
+
+
+def _write_contacts(cursor, source, stored, batch, from_db, new_ids, touched, region, pg) -> list[int]:
+    """Build (build_contacts) and write the batch's contacts set-wise; returns the existing ones changed."""
+    fresh = batch.filter(~pl.col("contact_id").is_in(list(from_db))).select(
+        "contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"), *DATA_FIELDS[source])
+    contacts = build_contacts(pl.concat([_decoded(stored), fresh], how="diagonal_relaxed"), region)
     if pg:
         contacts = contacts.with_columns(pl.col(f) + "+00:00" for f in ("arrived_at", "answered_at", "ended_at"))
-
-    new_ids = sorted(token_id.values())
     present = set(contacts["contact_id"].to_list())
-    emptied = sorted(c for c in existing_touched if c not in present)
-    changed = sorted(c for c in existing_touched if c in present)
+    changed = sorted(c for c in touched if c in present)
     fields = CONTACT_FIELDS
     new = contacts.filter(pl.col("contact_id").is_in(new_ids)).sort("contact_id")
     store.insert_rows(cursor, store.CONTACT, ["id", *fields, "imported_at"],
@@ -549,9 +581,32 @@ def _commit(cursor, source: str, batch: pl.DataFrame, imp: _Importer, run_id: in
     if changed:
         store.update_contacts(cursor, fields, _rows(contacts.filter(pl.col("contact_id").is_in(changed))
                                                     .select(*fields, "contact_id")))
-    if emptied:
-        Contact.objects.filter(id__in=emptied).delete()
-    return new_ids, changed, len(existing)
+    return changed
+
+
+def _write_contacts_small(cursor, source, stored, fresh, new_ids, touched, region, pg) -> list[int]:
+    """The same for a few rows, in plain Python (joining.build_contact)."""
+    parts: dict[int, list] = defaultdict(list)
+    for cid, system, key, data in stored:
+        parts[cid].append((system, key, json.loads(data) if data else {}))
+    for cid, r in fresh:
+        parts[cid].append((source, r.key, r.data))
+    changed = sorted(c for c in touched if parts.get(c))
+    times = ("arrived_at", "answered_at", "ended_at")
+
+    def values(cid: int) -> list:
+        contact = build_contact(parts[cid], region)
+        if pg:
+            for name in times:
+                contact[name] = store.db_time(contact[name], pg)
+        return [contact[f] for f in CONTACT_FIELDS]
+
+    now = _now_text()
+    store.insert_rows(cursor, store.CONTACT, ["id", *CONTACT_FIELDS, "imported_at"],
+                      [(cid, *values(cid), now) for cid in new_ids])
+    if changed:
+        store.update_contacts(cursor, CONTACT_FIELDS, [(*values(cid), cid) for cid in changed])
+    return changed
 
 
 def _rows(frame: pl.DataFrame) -> Iterator[tuple]:
@@ -577,12 +632,10 @@ _DATA_SCHEMA = pl.Struct({
 })
 
 
-def _parts_in_db(cursor, contact_ids: set[int]) -> pl.DataFrame:
-    """The stored source rows of these contacts, their data decoded."""
-    found = store.select_in(
-        cursor, f"SELECT contact_id, system, source_key, data FROM {store.SOURCE} WHERE contact_id {{in}}", contact_ids)
-    frame = pl.DataFrame(found, schema={"contact_id": pl.Int64, "system": pl.String, "source_key": pl.String,
-                                        "data": pl.String}, orient="row")
+def _decoded(stored: list[tuple]) -> pl.DataFrame:
+    """Stored source rows (contact_id, system, source_key, data JSON) with their data as columns."""
+    frame = pl.DataFrame(stored, schema={"contact_id": pl.Int64, "system": pl.String, "source_key": pl.String,
+                                         "data": pl.String}, orient="row")
     data = frame["data"].replace("", None).str.json_decode(_DATA_SCHEMA).struct.unnest()
     return pl.concat([frame.drop("data"), data], how="horizontal")
 

@@ -15,7 +15,7 @@ from `read_file` and goes through the per-row path whole.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -84,7 +84,6 @@ class Times:
     """Column-wise timestamps: ISO 8601 in UTC ("Z") or local time; others left to the per-row parser."""
 
     parser: TimeParser
-    _hours: dict = field(default_factory=dict)
 
     def convert(self, frame: pl.DataFrame, column: str) -> tuple[pl.Series, pl.Series]:
         """(utc text or null, ok): ok marks values read here; empty values are not ok."""
