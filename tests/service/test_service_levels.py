@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from engage.service.aggregate import ensure_month, rebuild_days, refresh_for_contacts
+from engage.service.aggregate import ensure_month, mark_dirty, rebuild_days, rebuild_dirty
 from engage.service.levels import levels_by, monthly_volumes, service_report
 from engage.service.models import ServiceHour
 from tests.service.factories import LONDON, at, call, digital
@@ -102,13 +102,18 @@ def test_aggregate_heals_after_contacts_added_without_signal():
     assert report["lines"]["999"]["overall"]["abandoned"] == 1
 
 
-def test_refresh_for_contacts_rebuilds_only_touched_days():
+def refresh(contact_ids: list[int]) -> None:
+    mark_dirty(contact_ids)
+    rebuild_dirty()
+
+
+def test_marked_days_rebuild_only_touched_days():
     a = call(at("2025-03-03 12:00"), wait=2)
-    refresh_for_contacts([a.id])
+    refresh([a.id])
     b = call(at("2025-03-20 12:00"), wait=2)
-    refresh_for_contacts([b.id])
+    refresh([b.id])
     assert ServiceHour.objects.filter(month="2025-03").count() == 2
-    refresh_for_contacts([a.id, b.id])  # idempotent
+    refresh([a.id, b.id])  # idempotent
     assert sum(ServiceHour.objects.values_list("contacts", flat=True)) == 2
 
 

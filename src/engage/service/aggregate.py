@@ -390,11 +390,6 @@ def rebuild_dirty() -> set[dt.date]:
     return set(days)
 
 
-def refresh_for_contacts(contact_ids: list[int]) -> int:
-    """Rebuild the days touched by these contacts now, as contiguous runs of days."""
-    return _rebuild_runs(days_of_contacts(contact_ids))
-
-
 def _rebuild_runs(days: list[dt.date]) -> int:
     written = 0
     run_start = prev = None
