@@ -1,6 +1,6 @@
 """Login throttling: after N failures for a user name from one IP in a window, refuse.
 
-Failures are rows in the database (not the cache) so every gunicorn worker sees them.
+Failures are rows in the database (not the cache) so every server worker process sees them.
 """
 from __future__ import annotations
 
