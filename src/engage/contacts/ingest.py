@@ -534,7 +534,7 @@ def _commit(cursor, source: str, batch: pl.DataFrame | list[Record], imp: _Impor
     new_tokens = sorted({s for s in slot_of.values() if s[0] == "n"} | {t for _, t, _ in moves if t[0] == "n"})
     token_id = dict(zip(new_tokens, store.allocate_contact_ids(cursor, len(new_tokens))))
     contact_of = lambda slot: token_id[slot] if slot[0] == "n" else slot[1]  # noqa: E731
-    cids = [contact_of(slot_of[k]) for k in rows.keys]
+    cids = [token_id[slot] if slot[0] == "n" else slot[1] for slot in map(slot_of.__getitem__, rows.keys)]
 
     if records is not None:
         store.insert_rows(cursor, store.SOURCE, store.SR_COLUMNS, [
@@ -611,8 +611,7 @@ def _write_contacts_small(cursor, source, stored, fresh, new_ids, touched, regio
 
 def _rows(frame: pl.DataFrame) -> Iterator[tuple]:
     """A frame's rows as tuples, a slice at a time (a whole batch as Python objects is big)."""
-    for part in frame.iter_slices(10_000):
-        yield from part.rows()
+    return itertools.chain.from_iterable(part.rows() for part in frame.iter_slices(10_000))
 
 
 def _insert_source_rows(cursor, source: str, batch: pl.DataFrame, file_name: str, run_id: int, pg: bool) -> None:
@@ -647,10 +646,12 @@ def _place_by_call_id(cursor, rows: _Rows, slot_of, slots) -> None:
         set(rows.links)))
     by_link: dict[str, tuple[str, int]] = {}
     for key, link in zip(rows.keys, rows.links):
-        if link in found:
-            slot_of[key] = ("c", found[link])
+        cid = found.get(link)
+        if cid is not None:
+            slot_of[key] = ("c", cid)
         else:
-            slot_of[key] = by_link.setdefault(link, slots.new())
+            slot = by_link.get(link)
+            slot_of[key] = slot if slot is not None else by_link.setdefault(link, slots.new())
 
 
 def _place_digital(cursor, rows: _Rows, slot_of, slots) -> None:

@@ -186,7 +186,8 @@ def match_incidents(
     Inputs are (time, key) pairs for ONE number; the result depends only on the sets.
     """
     tol = dt.timedelta(seconds=tolerance_seconds)
-    call_list = sorted((_ts(t), k) for t, k in calls)
+    iso = dt.datetime.fromisoformat  # the importer's times are text: skip _ts's checks
+    call_list = sorted((iso(t) if type(t) is str else _ts(t), k) for t, k in calls)
     starts = [t for t, _ in call_list]
     taken: set[int] = set()
     result: dict[str, str] = {}
