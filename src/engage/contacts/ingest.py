@@ -142,7 +142,9 @@ def _ingest_file(
         feed = lambda importer: importer.consume(itertools.chain([first], items))  # noqa: E731
     else:
         items.close()
-        feed = lambda importer: importer.consume_columns(raw, progress, path.stat().st_size)  # noqa: E731
+        held = [raw]  # handed over, so the importer can let go of the raw text once it is parsed
+        raw = None
+        feed = lambda importer: importer.consume_columns(held.pop(), progress, path.stat().st_size)  # noqa: E731
     return _run(source, str(path.resolve()), digest, column_map, defer, feed, bulk=True)
 
 
@@ -356,6 +358,8 @@ class _Importer:
     def consume_columns(self, raw: pl.DataFrame, progress: Callable[[int, int], None] | None, size: int) -> None:
         """The bulk path: a whole canonical file checked column-wise (vector.py), committed in big batches."""
         parsed = vector.parse(raw, self.source, vector.Times(self.parse_time), self.region)
+        height = raw.height
+        del raw  # the raw text columns: the parsed ones are all that is needed from here
         records: list[Record] = []
         bad: list[tuple[int, str, str, str]] = []
         skipped = parsed.skipped.to_list()
@@ -372,16 +376,16 @@ class _Importer:
         good = good.filter(first)
         bad.sort()
         step = self.bulk_batch_size
-        for start in range(2, raw.height + 2, step):  # data rows are lines 2.. (vector.read_file)
+        for start in range(2, height + 2, step):  # data rows are lines 2.. (vector.read_file)
             end = start + step
             in_batch = lambda lines: sum(1 for line in lines if start <= line < end)  # noqa: E731
             self.commit_batch(
                 good.filter(pl.col("line").is_between(start, end, closed="left")),
                 [b for b in bad if start <= b[0] < end],
-                [min(end, raw.height + 2) - start, in_batch(skipped), in_batch(duplicates)],
+                [min(end, height + 2) - start, in_batch(skipped), in_batch(duplicates)],
             )
             if progress:
-                progress(size * (min(end, raw.height + 2) - 2) // max(raw.height, 1), size)
+                progress(size * (min(end, height + 2) - 2) // max(height, 1), size)
 
     def _flush(self, records: list[Record], bad: list, counts: list[int]) -> None:
         self.commit_batch(records, bad, counts)
@@ -551,25 +555,31 @@ def _commit(cursor, source: str, batch: pl.DataFrame | list[Record], imp: _Impor
     existing_touched = {s[1] for s in slot_of.values() if s[0] == "c"} | {c for _, _, c in moves}
     existing_touched |= {t[1] for _, t, _ in moves if t[0] == "c"}
     from_db = existing_touched | {token_id[t] for _, t, _ in moves if t[0] == "n"}
-    stored = store.select_in(
-        cursor, f"SELECT contact_id, system, source_key, data FROM {store.SOURCE} WHERE contact_id {{in}}", from_db)
     new_ids = sorted(token_id.values())
     if records is not None:
         fresh = [(cid, r) for cid, r in zip(cids, records) if cid not in from_db]
-        changed = _write_contacts_small(cursor, source, stored, fresh, new_ids, existing_touched, imp.region, pg)
+        changed = _write_contacts_small(cursor, source, from_db, fresh, new_ids, existing_touched, imp.region, pg)
     else:
-        changed = _write_contacts(cursor, source, stored, batch, from_db, new_ids, existing_touched, imp.region, pg)
+        changed = _write_contacts(cursor, source, batch, from_db, new_ids, existing_touched, imp.region, pg)
     emptied = sorted(existing_touched - set(changed))
     if emptied:
         Contact.objects.filter(id__in=emptied).delete()
     return new_ids, changed, len(existing)
 
 
-def _write_contacts(cursor, source, stored, batch, from_db, new_ids, touched, region, pg) -> list[int]:
+def _stored_parts(cursor, contact_ids: set[int]) -> list[tuple]:
+    """(contact_id, system, source_key, data JSON) of the stored source rows of these contacts."""
+    return store.select_in(
+        cursor, f"SELECT contact_id, system, source_key, data FROM {store.SOURCE} WHERE contact_id {{in}}", contact_ids)
+
+
+def _write_contacts(cursor, source, batch, from_db, new_ids, touched, region, pg) -> list[int]:
     """Build (build_contacts) and write the batch's contacts set-wise; returns the existing ones changed."""
     fresh = batch.filter(~pl.col("contact_id").is_in(list(from_db))).select(
         "contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"), *DATA_FIELDS[source])
-    contacts = build_contacts(pl.concat([_decoded(stored), fresh], how="diagonal_relaxed"), region)
+    stored = _decoded(_stored_parts(cursor, from_db))  # the fetched tuples are freed here: memory
+    contacts = build_contacts(pl.concat([stored, fresh], how="diagonal_relaxed"), region)
+    del stored, fresh
     if pg:
         contacts = contacts.with_columns(pl.col(f) + "+00:00" for f in ("arrived_at", "answered_at", "ended_at"))
     present = set(contacts["contact_id"].to_list())
@@ -584,10 +594,10 @@ def _write_contacts(cursor, source, stored, batch, from_db, new_ids, touched, re
     return changed
 
 
-def _write_contacts_small(cursor, source, stored, fresh, new_ids, touched, region, pg) -> list[int]:
+def _write_contacts_small(cursor, source, from_db, fresh, new_ids, touched, region, pg) -> list[int]:
     """The same for a few rows, in plain Python (joining.build_contact)."""
     parts: dict[int, list] = defaultdict(list)
-    for cid, system, key, data in stored:
+    for cid, system, key, data in _stored_parts(cursor, from_db):
         parts[cid].append((system, key, json.loads(data) if data else {}))
     for cid, r in fresh:
         parts[cid].append((source, r.key, r.data))
