@@ -403,7 +403,8 @@ class _Importer:
             if not self.tuned:
                 store.tune_for_import(cursor)
                 self.tuned = True
-            if self.bulk and self.batches % 25 == 0:
+            # Fresh planner statistics as the tables grow: every 25 small batches, every big one.
+            if self.bulk and (self.batches % 25 == 0 or not isinstance(batch, list)):
                 store.refresh_statistics(cursor)
             self.batches += 1
             store.lock_for_import(cursor)
