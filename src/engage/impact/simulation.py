@@ -10,7 +10,6 @@ the service levels that would follow come out (docs/reports.md, "Demand model").
 """
 from __future__ import annotations
 
-import datetime as dt
 import heapq
 import math
 from dataclasses import dataclass, field
@@ -229,11 +228,3 @@ def drop_repeat_demand(calls: Calls, repeat_callers: set[int], share: float, see
     is_repeat = np.isin(calls.caller, np.array(sorted(repeat_callers), dtype=np.int64))
     keep = ~is_repeat | (np.random.default_rng(seed).random(len(calls)) >= share)
     return calls.subset(keep)
-
-
-def date_range_note(calls: Calls) -> str:
-    if len(calls) == 0:
-        return "no calls"
-    a = dt.datetime.fromtimestamp(float(calls.arrived[0]), dt.timezone.utc)
-    b = dt.datetime.fromtimestamp(float(calls.arrived[-1]), dt.timezone.utc)
-    return f"{a:%Y-%m-%d} to {b:%Y-%m-%d}"
