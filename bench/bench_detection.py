@@ -147,7 +147,6 @@ def incremental_child(count: int) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    from engage.contacts.models import Contact
     from engage.detection import batch, incremental
     from engage.detection.store import Context, stored_specs
     from engage.identity.models import Caller

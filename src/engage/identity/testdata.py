@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from faker.providers.address.en_GB import Provider as AddressProvider
 from faker.providers.person.en_GB import Provider as PersonProvider
 
 FIRST = sorted(set(PersonProvider.first_names_male) | set(PersonProvider.first_names_female))
