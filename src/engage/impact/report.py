@@ -125,10 +125,9 @@ def render_html(report: dict, standalone: bool = False) -> str:
     return render_to_string("impact/monthly_report.html", {**report, "standalone": standalone})
 
 
-def render_pdf(report: dict, path: Path) -> int:
-    """Write the PDF; returns its page count."""
-    from weasyprint import HTML
+def render_pdf(report: dict) -> bytes:
+    """The report as PDF bytes (WeasyPrint, loaded on first use: engage.impact.pdf)."""
+    from engage.impact.pdf import html_to_pdf
 
-    doc = HTML(string=render_html(report, standalone=True), base_url=str(Path.cwd())).render()
-    doc.write_pdf(str(path))
-    return len(doc.pages)
+    body, _ = html_to_pdf(render_html(report, standalone=True), base_url=str(Path.cwd()))
+    return body

@@ -1,9 +1,6 @@
 """Impact pages: before/after, repeat callers' share, DiD, the monthly report (HTML/PDF), what-if."""
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -60,10 +57,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
 
 
 def pdf_bytes(report: dict) -> bytes:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "report.pdf"
-        render_pdf(report, path)
-        return path.read_bytes()
+    return render_pdf(report)
 
 
 @permission_required("impact.view")

@@ -42,11 +42,11 @@ def agenda_view(request: HttpRequest) -> HttpResponse:
         writer.writerows(agenda_rows(agenda))
         return response
     if fmt == "pdf":
-        from weasyprint import HTML
+        from engage.impact.pdf import html_to_pdf
 
         audit.record(request, "export", "export", f"agenda-{kind}-pdf", f"{kind} performance meeting")
         html = render_to_string("web/agenda_print.html", ctx, request=request)
-        pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+        pdf, _ = html_to_pdf(html, base_url=request.build_absolute_uri("/"))
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="engage-{kind}-agenda-{agenda.on}.pdf"'
         return response
