@@ -29,7 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from engage import config
-from engage.contacts import store, vector
+from engage.contacts import plan, store, vector
 from engage.contacts.colmap import ColumnMap, load_map
 from engage.contacts.formats import (
     ALL_DATA_FIELDS, COLUMNS, DATA_FIELDS, FLAG_FIELDS, NUMBER_FIELDS, PARSERS, SOURCES, BadRow, Record, SkipRow,
@@ -72,6 +72,8 @@ def _settings() -> dict:
         # The bulk path's batches: one transaction each; a killed run keeps whole batches.
         "bulk_batch_size": int(ingest.get("bulk_batch_size", 100_000)),
         "defer_indexes_rows": int(ingest.get("defer_indexes_rows", 100_000)),
+        # Several files into an empty store: one set-wise pass (plan.py) instead of file by file.
+        "plan": bool(ingest.get("plan", True)),
         "timezone": force.get("timezone", "Europe/London"),
         "region": force.get("phone_region", "GB"),
     }
@@ -105,7 +107,12 @@ def ingest_files(
         _check_source(source)
         if not Path(path).is_file():
             raise IngestError(f"{path}: no such file")
-    with _bulk_load(sum(Path(path).stat().st_size for path, _ in files)):
+    paths = [(Path(path), source) for path, source in files]
+    with _bulk_load(sum(path.stat().st_size for path, _ in paths)):
+        if plan.applies(paths, column_map, _settings()["plan"]):
+            results = plan.load(paths, defer, progress)  # None: a file needs the per-row path
+            if results is not None:
+                return results
         return [
             ingest_file(path, source, column_map, defer,
                         (lambda done, total, p=str(path): progress(p, done, total)) if progress else None)
@@ -357,24 +364,10 @@ class _Importer:
 
     def consume_columns(self, raw: pl.DataFrame, progress: Callable[[int, int], None] | None, size: int) -> None:
         """The bulk path: a whole canonical file checked column-wise (vector.py), committed in big batches."""
-        parsed = vector.parse(raw, self.source, vector.Times(self.parse_time), self.region)
-        height = raw.height
+        parsed = parse_columns(raw, self.source, self.parse_time, self.region)
         del raw  # the raw text columns: the parsed ones are all that is needed from here
-        records: list[Record] = []
-        bad: list[tuple[int, str, str, str]] = []
-        skipped = parsed.skipped.to_list()
-        for line, record, error, row in vector.parse_rows(parsed.fallback, self.source, self.parse_time, self.region):
-            if record is not None:
-                records.append(record)
-            elif error is not None:
-                bad.append((line, error.field, error.reason, _raw(row)))
-            else:
-                skipped.append(line)
-        good = pl.concat([parsed.good, records_frame(self.source, records)]).sort("line")
-        first = good["key"].is_first_distinct()  # in file order: a key's second row is a duplicate
-        duplicates = good.filter(~first)["line"].to_list()
-        good = good.filter(first)
-        bad.sort()
+        good, bad, skipped, duplicates, height = (
+            parsed.good, parsed.bad, parsed.skipped, parsed.duplicates, parsed.height)
         step = self.bulk_batch_size
         for start in range(2, height + 2, step):  # data rows are lines 2.. (vector.read_file)
             end = start + step
@@ -432,6 +425,37 @@ class _Importer:
                 if isinstance(response, Exception):
                     log.error("contacts_imported receiver %s failed: %s", receiver, response)
                     self.message = f"a receiver of contacts_imported failed: {response}"[:2000]
+
+
+@dataclass
+class ParsedFile:
+    """A canonical file after the column-wise checks: what each path then writes."""
+
+    good: pl.DataFrame  # batch_schema rows, first of each key, in line order
+    bad: list[tuple[int, str, str, str]]  # (line, field, reason, raw) sorted by line
+    skipped: list[int]  # lines of rows that are not contacts
+    duplicates: list[int]  # lines repeating a key met earlier in the file
+    height: int  # data rows read
+
+
+def parse_columns(raw: pl.DataFrame, source: str, parse_time: TimeParser, region: str) -> ParsedFile:
+    """Check a canonical file column-wise; rejected rows go through the per-row parser (same messages)."""
+    parsed = vector.parse(raw, source, vector.Times(parse_time), region)
+    records: list[Record] = []
+    bad: list[tuple[int, str, str, str]] = []
+    skipped = parsed.skipped.to_list()
+    for line, record, error, row in vector.parse_rows(parsed.fallback, source, parse_time, region):
+        if record is not None:
+            records.append(record)
+        elif error is not None:
+            bad.append((line, error.field, error.reason, _raw(row)))
+        else:
+            skipped.append(line)
+    good = pl.concat([parsed.good, records_frame(source, records)]).sort("line")
+    first = good["key"].is_first_distinct()  # in file order: a key's second row is a duplicate
+    duplicates = good.filter(~first)["line"].to_list()
+    bad.sort()
+    return ParsedFile(good.filter(first), bad, skipped, duplicates, raw.height)
 
 
 def _now_text() -> str:

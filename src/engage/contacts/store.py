@@ -89,6 +89,45 @@ def select_in(cursor, sql: str, values: Iterable, params: Sequence = ()) -> list
     return out
 
 
+def is_empty() -> bool:
+    """No source row stored yet (a first load)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {SOURCE} LIMIT 1")
+        return cursor.fetchone() is None
+
+
+def reserve_contact_ids(cursor, n: int) -> int:
+    """The first of n consecutive new contact ids, reserved for the caller (who holds the import lock)."""
+    if is_postgres():
+        cursor.execute(f"SELECT pg_get_serial_sequence('{CONTACT}', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT setval(%s, nextval(%s) + %s - 1)", [sequence, sequence, max(n, 1)])
+        return cursor.fetchone()[0] - max(n, 1) + 1
+    return allocate_contact_ids(cursor, 1)[0]  # SQLite: the rows written carry their ids into sqlite_sequence
+
+
+def write_frame(cursor, table: str, frame) -> None:
+    """Insert a Polars frame's rows (columns named as the table's).
+
+    PostgreSQL: COPY of the frame written as CSV by Polars (strings quoted, so an empty
+    string stays empty and only the unquoted \\N is NULL). SQLite: executemany.
+    """
+    columns = ", ".join(frame.columns)
+    if is_postgres():
+        import io
+
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
+            for part in frame.iter_slices(100_000):
+                out = io.BytesIO()
+                part.write_csv(out, include_header=False, null_value="\\N", quote_style="non_numeric")
+                copy.write(out.getvalue())
+        return
+    marks = ", ".join(["?"] * frame.width)
+    raw = cursor.cursor  # the driver's cursor: no Django placeholder rewriting per row
+    for part in frame.iter_slices(50_000):
+        raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", part.rows())
+
+
 def allocate_contact_ids(cursor, n: int) -> list[int]:
     if n == 0:
         return []
@@ -165,14 +204,29 @@ def _deferrable_indexes(vendor: str) -> tuple[tuple[str, str], ...]:
     return tuple((s.split('"')[1], s) for s in statements)
 
 
-def drop_deferrable_indexes(cursor) -> None:
-    for name, _sql in _deferrable_indexes(connection.vendor):
+@functools.cache
+def _lookup_indexes(vendor: str) -> tuple[tuple[str, str], ...]:
+    """(name, CREATE INDEX sql) of the source rows' other indexes: the per-file path's look-ups.
+
+    Only the one-pass plan (plan.py) drops them, on an empty store; ensure_indexes
+    restores them with the others.
+    """
+    from engage.contacts.models import SourceRecord
+
+    editor = connection.SchemaEditorClass(connection, collect_sql=True)
+    statements = [str(s) for s in editor._model_indexes_sql(SourceRecord) if '("run_id"' not in str(s)]
+    return tuple((s.split('"')[1], s) for s in statements)
+
+
+def drop_deferrable_indexes(cursor, lookups: bool = False) -> None:
+    """Drop the deferrable indexes; with lookups=True also the source rows' look-up indexes (a plan needs none)."""
+    for name, _sql in _deferrable_indexes(connection.vendor) + (_lookup_indexes(connection.vendor) if lookups else ()):
         cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
 def ensure_indexes(cursor) -> None:
     """Rebuild any index a bulk load dropped (one query when they all exist)."""
-    indexes = _deferrable_indexes(connection.vendor)
+    indexes = _deferrable_indexes(connection.vendor) + _lookup_indexes(connection.vendor)
     names = [name for name, _sql in indexes]
     marks = ", ".join(["%s"] * len(names))
     if is_postgres():

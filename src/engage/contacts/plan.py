@@ -1,0 +1,265 @@
+"""The one-pass plan: several canonical files loaded into an empty store at once.
+
+`engage import calls=F acd=F cc=F digital=F` on a store with no source rows yet (a
+force's first load, the benchmark) reads and checks every file column-wise (as the bulk
+path does, `ingest.parse_columns`), computes all the joins of docs/formats.md set-wise
+over all rows at once, and writes each contact ONCE, in its final form, with its source
+rows. The per-file path instead writes a call's contact, then updates it for its ACD
+row, then again for its incident: three writes and two look-ups per contact.
+
+The result is the per-file path's (tests/contacts/test_bulk_path.py compares them):
+  - calls and ACD rows with the same call_id are one contact;
+  - an incident joins a call by number and time exactly as `joining.match_incidents`
+    decides: an as-of join (closest preceding call of the same number within the
+    tolerance) is that rule's answer whenever no two incidents pick the same call and no
+    two calls of the number start at the same second; the numbers where that does not
+    hold go through `match_incidents` itself;
+  - a digital incident joins the earliest digital contact (time, then key) naming it.
+It writes in transactions of `[ingest] bulk_batch_size` whole contacts (each with all its
+source rows), so a run killed halfway leaves whole contacts; running it again goes
+through the per-file path (the store is no longer empty), which re-derives the joins of
+the rows it adds against those stored and so completes the same result.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from django.db import connection, transaction
+from django.utils import timezone
+
+from engage.contacts import store
+from engage.contacts.formats import DATA_FIELDS, TimeParser
+from engage.contacts.joining import CONTACT_FIELDS, build_contacts, match_incidents
+from engage.contacts.models import ImportRun
+from engage.contacts.signals import contacts_imported
+
+log = logging.getLogger(__name__)
+_TIMES = ("arrived_at", "answered_at", "ended_at")
+
+
+@dataclass
+class _File:
+    path: Path
+    source: str
+    digest: str
+    parsed: object  # ingest.ParsedFile
+    run: ImportRun | None = None
+
+
+def applies(files: list[tuple[Path, str]], column_map, enabled: bool) -> bool:
+    """A plan needs canonical files (no column map), one per source, and a store without source rows."""
+    sources = [source for _, source in files]
+    if not enabled or column_map is not None or len(set(sources)) != len(sources):
+        return False
+    return store.is_empty()
+
+
+def load(files: list[tuple[Path, str]], defer: bool, progress: Callable[[str, int, int], None] | None):
+    """Import the files in one plan; None when one of them needs the per-row path (nothing written then)."""
+    from engage.contacts import ingest
+
+    started = time.perf_counter()
+    s = ingest._settings()
+    parsed = []
+    for path, source in files:
+        digest, encoding = ingest._scan(path, None)
+        items = ingest._read_csv(path, source, None, encoding, None)
+        header = next(items)[1]  # checks the header: a file that cannot be imported raises here
+        items.close()
+        raw = ingest._read_columns(path, header, encoding)
+        if raw is None:
+            return None
+        parse_time = TimeParser(s["timezone"], None)
+        parsed.append(_File(path, source, digest, ingest.parse_columns(raw, source, parse_time, s["region"])))
+        del raw
+        if progress:
+            progress(str(path), 1, 2)
+    parts = assign_contacts({f.source: f.parsed.good for f in parsed}, s["tolerance"])
+    for f in parsed:
+        f.parsed.good = None  # parts holds the rows now: memory
+        f.run = _start_run(f)
+    results = _write(parts, parsed, s["bulk_batch_size"], s["region"], defer)
+    for f, result in zip(parsed, results):
+        result.seconds = time.perf_counter() - started  # one plan for all files: each reports its wall time
+        ImportRun.objects.filter(pk=f.run.pk).update(status=ImportRun.Status.COMPLETED, ended_at=timezone.now())
+        if progress:
+            progress(str(f.path), 2, 2)
+    return results
+
+
+def _deferring() -> bool:
+    from engage.contacts import ingest
+
+    return ingest._deferring
+
+
+def _start_run(f: _File) -> ImportRun:
+    now = timezone.now()
+    ImportRun.objects.filter(file_hash=f.digest, source=f.source, status=ImportRun.Status.RUNNING).update(
+        status=ImportRun.Status.FAILED, message="interrupted; a later run of the same file completes it", ended_at=now
+    )
+    return ImportRun.objects.create(source=f.source, file_name=str(f.path.resolve())[:500], file_hash=f.digest,
+                                    started_at=now)
+
+
+# ---------------------------------------------------------------- joins, set-wise
+
+
+def assign_contacts(good: dict[str, pl.DataFrame], tolerance: float) -> pl.DataFrame:
+    """All good rows (system, source_key, ...) with the contact they belong to, as a dense `group` number."""
+    frames = []
+    for source, frame in good.items():
+        frames.append(frame.with_columns(pl.lit(source).alias("system"), _own_group(source)))
+    rows = pl.concat(frames, how="diagonal_relaxed")
+    calls = rows.filter((pl.col("system") == "calls") & pl.col("matchable"))
+    incidents = rows.filter((pl.col("system") == "cc") & pl.col("matchable"))
+    joined = match_calls(calls.select("phone", "at", "key"), incidents.select("phone", "at", "key"), tolerance)
+    to_call = joined.select(pl.col("incident").alias("key"), pl.lit("cc").alias("system"),
+                            (pl.lit("t") + pl.col("call")).alias("joined"))
+    to_digital = _digital_incidents(rows).select("key", pl.lit("cc").alias("system"), "joined")
+    rows = rows.join(pl.concat([to_call, to_digital]), on=["system", "key"], how="left")
+    return rows.with_columns(pl.coalesce("joined", "group").alias("group")).drop("joined")
+
+
+def _own_group(source: str) -> pl.Expr:
+    # calls and ACD rows are grouped by call_id (their link); others are contacts of their own.
+    if source in ("calls", "acd"):
+        return (pl.lit("t") + pl.col("link")).alias("group")
+    return (pl.lit("d" if source == "digital" else "i") + pl.col("key")).alias("group")
+
+
+def _digital_incidents(rows: pl.DataFrame) -> pl.DataFrame:
+    """(incident key, joined group): each digital incident and the earliest digital contact naming it."""
+    digital = rows.filter((pl.col("system") == "digital") & (pl.col("link") != ""))
+    first = digital.sort("at", "key").unique(subset="link", keep="first", maintain_order=True)
+    incidents = rows.filter((pl.col("system") == "cc") & (pl.col("link") != "")).select("key")
+    return incidents.join(first.select(pl.col("link").alias("key"), (pl.lit("d") + pl.col("key")).alias("joined")),
+                          on="key", how="inner")
+
+
+def match_calls(calls: pl.DataFrame, incidents: pl.DataFrame, tolerance: float) -> pl.DataFrame:
+    """`match_incidents` for every number at once: (incident, call) key pairs.
+
+    calls and incidents: phone, at (UTC text), key. Numbers where the as-of join might
+    differ from the greedy rule (a call picked twice, two calls in one second, a time
+    this parse cannot read) go through match_incidents itself.
+    """
+    stamp = pl.col("at").str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False).alias("t")
+    calls = calls.with_columns(stamp).filter(pl.col("phone").is_in(incidents["phone"].implode()))
+    incidents = incidents.with_columns(stamp)
+    unsure = pl.concat([calls.filter(pl.col("t").is_null())["phone"], incidents.filter(pl.col("t").is_null())["phone"],
+                        calls.filter(pl.struct("phone", "t").is_duplicated())["phone"]])
+    asof = incidents.drop_nulls("t").sort("t").join_asof(
+        calls.drop_nulls("t").select("phone", "t", pl.col("t").alias("call_t"), pl.col("key").alias("call")).sort("t"),
+        on="t", by="phone", strategy="backward", check_sortedness=False,
+    ).filter(pl.col("call").is_not_null() & (pl.col("t") - pl.col("call_t") <= dt.timedelta(seconds=tolerance)))
+    unsure = pl.concat([unsure, asof.filter(pl.col("call").is_duplicated())["phone"]]).unique()
+    sure = asof.filter(~pl.col("phone").is_in(unsure.implode())).select(pl.col("key").alias("incident"), "call")
+    return pl.concat([sure, _greedy(calls, incidents, unsure, tolerance)])
+
+
+def _greedy(calls: pl.DataFrame, incidents: pl.DataFrame, phones: pl.Series, tolerance: float) -> pl.DataFrame:
+    by_phone: dict[str, tuple[list, list]] = {p: ([], []) for p in phones.to_list()}
+    for phone, at, key in calls.filter(pl.col("phone").is_in(phones.implode())).select("phone", "at", "key").iter_rows():
+        by_phone[phone][0].append((at, key))
+    for phone, at, key in incidents.filter(pl.col("phone").is_in(phones.implode())).select("phone", "at", "key").iter_rows():
+        by_phone[phone][1].append((at, key))
+    pairs = [pair for phone_calls, phone_incidents in by_phone.values()
+             for pair in match_incidents(phone_calls, phone_incidents, tolerance).items()]
+    return pl.DataFrame(pairs, schema={"incident": pl.String, "call": pl.String}, orient="row")
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write(parts: pl.DataFrame, files: list[_File], batch_contacts: int, region: str, defer: bool) -> list:
+    """Every contact once, with its source rows, in transactions of whole contacts."""
+    from engage.contacts.ingest import ImportResult
+
+    groups = parts["group"].unique().sort()
+    results = {f.source: ImportResult(run_id=f.run.pk, source=f.source, file_name=f.run.file_name) for f in files}
+    runs = {f.source: (f.run.pk, f.run.file_name) for f in files}
+    pg = store.is_postgres()
+    with transaction.atomic():
+        cursor = connection.cursor()
+        store.lock_for_import(cursor)
+        if _deferring():  # the load rebuilds every deferrable index at its end (ingest._bulk_load)
+            store.drop_deferrable_indexes(cursor, lookups=True)
+        first_id = store.reserve_contact_ids(cursor, len(groups))
+    parts = parts.join(pl.DataFrame({"group": groups, "contact_id": pl.int_range(
+        first_id, first_id + len(groups), dtype=pl.Int64, eager=True)}), on="group").drop("group").sort("contact_id")
+    bounds = parts["contact_id"].search_sorted(
+        pl.Series(range(first_id, first_id + len(groups), batch_contacts), dtype=pl.Int64)).to_list()
+    bounds.append(parts.height)
+    for n, (start, end) in enumerate(zip(bounds, bounds[1:])):
+        batch = parts.slice(start, end - start)
+        with transaction.atomic():
+            cursor = connection.cursor()
+            store.tune_for_import(cursor)
+            store.lock_for_import(cursor)
+            _write_batch(cursor, batch, runs, region, pg)
+            if n == 0:
+                _write_file_outcomes(cursor, files, results)
+            for source, count in batch.group_by("system").len().iter_rows():
+                results[source].imported += count
+            for f in files:
+                r = results[f.source]
+                ImportRun.objects.filter(pk=r.run_id).update(
+                    rows_read=r.read, rows_imported=r.imported, rows_quarantined=r.quarantined,
+                    rows_duplicate=r.duplicate, rows_skipped=r.skipped)
+        _announce(batch, results, defer)
+    if not bounds[:-1]:  # no good rows at all: the quarantine and counters still go in
+        with transaction.atomic():
+            _write_file_outcomes(connection.cursor(), files, results)
+    return [results[f.source] for f in files]
+
+
+def _write_file_outcomes(cursor, files: list[_File], results: dict) -> None:
+    """Each file's quarantined rows and counters (rows read, skipped, duplicated within the file)."""
+    from engage.contacts.ingest import _now_text
+
+    now = _now_text()
+    for f in files:
+        p, r = f.parsed, results[f.source]
+        store.upsert_quarantine(cursor, [(r.run_id, f.source, r.file_name, line, fld[:100], reason[:500], raw, now)
+                                         for line, fld, reason, raw in p.bad])
+        r.read, r.skipped, r.duplicate, r.quarantined = p.height, len(p.skipped), len(p.duplicates), len(p.bad)
+        r.problems.extend((line, fld, reason) for line, fld, reason, _ in p.bad)
+
+
+def _write_batch(cursor, batch: pl.DataFrame, runs: dict[str, tuple[int, str]], region: str, pg: bool) -> None:
+    from engage.contacts.ingest import _now_text
+
+    contacts = build_contacts(
+        batch.select("contact_id", "system", pl.col("key").alias("source_key"),
+                     *dict.fromkeys(f for fields in DATA_FIELDS.values() for f in fields)), region)
+    if pg:
+        contacts = contacts.with_columns(pl.col(f) + "+00:00" for f in _TIMES)
+    store.write_frame(cursor, store.CONTACT, contacts.select(
+        pl.col("contact_id").alias("id"), *CONTACT_FIELDS, pl.lit(_now_text()).alias("imported_at")))
+    for source, rows in batch.partition_by("system", as_dict=True).items():
+        source = source[0]
+        at = pl.col("at") + "+00:00" if pg else pl.col("at")
+        store.write_frame(cursor, store.SOURCE, rows.select(
+            "contact_id", "system", pl.col("key").alias("source_key"),
+            pl.lit(runs[source][1]).alias("file_name"), pl.col("line").alias("line_number"),
+            pl.lit(runs[source][0], dtype=pl.Int64).alias("run_id"), at.alias("at"), pl.col("phone").alias("phone_e164"),
+            pl.col("link").str.slice(0, 128).alias("link_key"),
+            pl.struct(DATA_FIELDS[source]).struct.json_encode().alias("data")))
+
+
+def _announce(batch: pl.DataFrame, results: dict, defer: bool) -> None:
+    """Each file's contacts in this batch: in its result, and (unless deferred) to contacts_imported."""
+    for source, ids in batch.group_by("system").agg(pl.col("contact_id").unique().sort()).iter_rows():
+        results[source].contact_ids.extend(ids)
+        if defer:
+            continue
+        for receiver, response in contacts_imported.send_robust(sender=None, contact_ids=ids, source=source):
+            if isinstance(response, Exception):
+                log.error("contacts_imported receiver %s failed: %s", receiver, response)
