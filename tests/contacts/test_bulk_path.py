@@ -130,12 +130,12 @@ def test_files_the_bulk_path_cannot_read_exactly_go_row_by_row(tmp_path):
     assert vector.read_file(path, 2, "cp1252", ",") is None
 
 
-def _contact_indexes() -> set[str]:
+def _contact_indexes(table: str = "contacts_contact") -> set[str]:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        return {name for name, info in connection.introspection.get_constraints(cursor, "contacts_contact").items()
-                if info["index"] and not info["primary_key"]}
+        return {name for name, info in connection.introspection.get_constraints(cursor, table).items()
+                if info["index"] and not info["primary_key"] and not info["unique"]}
 
 
 @pytest.mark.postgres
@@ -144,18 +144,27 @@ def test_a_big_load_rebuilds_the_indexes_it_dropped_and_a_killed_one_is_repaired
     from engage.contacts import store
     from engage.contacts.ingest import ingest_files, ingest_rows
 
-    before = _contact_indexes()
-    assert len(before) >= 8
+    from engage.contacts import plan
+
+    before, lookups = _contact_indexes(), _contact_indexes("contacts_sourcerecord")
+    assert len(before) >= 8 and {"source_record_link", "source_record_phone_at"} <= lookups
     real = ingest._settings
-    monkeypatch.setattr(ingest, "_settings", lambda: {**real(), "defer_indexes_rows": 1})
-    seen = []
-    real_commit = ingest._commit
-    monkeypatch.setattr(ingest, "_commit", lambda *a: (seen.append(_contact_indexes()), real_commit(*a))[1])
     paths = write(tmp_path)
-    results = ingest_files([(paths["calls"], "calls"), (paths["acd"], "acd")], defer=True)
-    assert [r.source for r in results] == ["calls", "acd"] and results[0].imported > 500
-    assert seen and all(indexes == set() for indexes in seen)  # no contact index during the load
-    assert _contact_indexes() == before  # all back after it
+    for planned in (True, False):  # the one-pass plan (empty store), then file by file
+        clear()
+        monkeypatch.setattr(ingest, "_settings", lambda p=planned: {**real(), "defer_indexes_rows": 1, "plan": p})
+        seen = []
+        spied = (plan, "_write_batch") if planned else (ingest, "_commit")
+        real_write = getattr(*spied)
+        monkeypatch.setattr(*spied, lambda *a, w=real_write: (
+            seen.append((_contact_indexes(), _contact_indexes("contacts_sourcerecord"))), w(*a))[1])
+        results = ingest_files([(paths["calls"], "calls"), (paths["acd"], "acd")], defer=True)
+        assert [r.source for r in results] == ["calls", "acd"] and results[0].imported > 500
+        assert seen and all(contact == set() for contact, _ in seen)  # no contact index during the load
+        # The plan needs no look-up either: it drops those of the source rows too (their unique key stays).
+        assert all(("source_record_link" in source) != planned for _, source in seen)
+        assert _contact_indexes() == before and _contact_indexes("contacts_sourcerecord") == lookups  # all back
+        monkeypatch.setattr(*spied, real_write)
 
     # A load killed after dropping them: the next run of any kind puts them back.
     from django.db import connection
@@ -178,3 +187,73 @@ def test_import_command_takes_source_file_pairs(tmp_path, capsys):
     assert [(r["source"], r["quarantined"]) for r in out] == [("calls", 6), ("acd", 1)]
     with pytest.raises(CommandError, match="write each file as SOURCE=FILE"):
         call_command("import", str(paths["calls"]))
+
+
+# ---------------------------------------------------------------- the one-pass plan (plan.py)
+
+SOURCES_ORDER = ("calls", "acd", "cc", "digital")
+
+
+def _with_plan(monkeypatch, enabled: bool) -> None:
+    real = ingest._settings
+    monkeypatch.setattr(ingest, "_settings", lambda: {**real(), "plan": enabled})
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_one_pass_plan_gives_the_per_file_result(tmp_path, monkeypatch, small_batches):
+    from engage.contacts import plan
+    from engage.contacts.ingest import ingest_files
+
+    paths = write(tmp_path)
+    files = [(paths[source], source) for source in SOURCES_ORDER]
+    planned = []
+    real_load = plan.load
+    monkeypatch.setattr(plan, "load", lambda *a: (planned.append(1), real_load(*a))[1])
+    got, results = {}, {}
+    for name, enabled in (("plan", True), ("per-file", False)):
+        with monkeypatch.context() as m:
+            _with_plan(m, enabled)
+            clear()
+            results[name] = ingest_files(files, defer=True)
+            got[name] = state()
+    assert planned == [1]  # the per-file round did not plan
+    for part in range(4):  # contacts, source rows, quarantine, run counters
+        assert got["plan"][part] == got["per-file"][part]
+    counts = lambda rs: [(r.source, r.read, r.imported, r.duplicate, r.quarantined, r.skipped, sorted(r.problems))  # noqa: E731
+                         for r in rs]
+    assert counts(results["plan"]) == counts(results["per-file"])
+    assert len(got["plan"][2]) == 9
+    # Joins happened across sources (calls+ACD+incident in one contact), over batch boundaries of 50.
+    assert any(len(keys) == 3 for keys, *_ in got["plan"][0])
+
+    # A second load finds the store full: the per-file path, everything a duplicate, nothing changed.
+    again = ingest_files(files, defer=True)
+    assert planned == [1] and all(r.imported == 0 for r in again)
+    assert state()[0] == got["plan"][0]
+
+
+def test_match_calls_is_match_incidents_for_every_number():
+    """The as-of join with its exceptions gives the greedy rule's answer, ties and conflicts included."""
+    import random
+
+    import polars as pl
+
+    from engage.contacts.joining import match_incidents
+    from engage.contacts.plan import match_calls
+
+    rng = random.Random(4)
+    for _ in range(60):
+        calls, incidents = [], []
+        for n in range(rng.randint(1, 200)):
+            phone = f"+4477009{rng.randint(0, 5):05d}"
+            stamp = f"2025-01-01 10:{rng.randint(0, 40):02d}:{rng.choice([0, 0, 30, 59]):02d}"
+            (calls if rng.random() < 0.55 else incidents).append((phone, stamp, f"K{n}"))
+        frame = lambda rows: pl.DataFrame(rows, schema={"phone": pl.String, "at": pl.String, "key": pl.String}, orient="row")  # noqa: E731,E501
+        tolerance = rng.choice([0, 60, 300, 900])
+        got = dict(match_calls(frame(calls), frame(incidents), tolerance).iter_rows())
+        want = {}
+        for phone in {p for p, _, _ in incidents}:
+            want.update(match_incidents([(t, k) for p, t, k in calls if p == phone],
+                                        [(t, k) for p, t, k in incidents if p == phone], tolerance))
+        assert got == want

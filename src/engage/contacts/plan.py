@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from engage.contacts import store
-from engage.contacts.formats import DATA_FIELDS, TimeParser
+from engage.contacts.formats import ALL_DATA_FIELDS, DATA_FIELDS, TimeParser
 from engage.contacts.joining import CONTACT_FIELDS, build_contacts, match_incidents
 from engage.contacts.models import ImportRun
 from engage.contacts.signals import contacts_imported
@@ -238,7 +238,7 @@ def _write_batch(cursor, batch: pl.DataFrame, runs: dict[str, tuple[int, str]], 
 
     contacts = build_contacts(
         batch.select("contact_id", "system", pl.col("key").alias("source_key"),
-                     *dict.fromkeys(f for fields in DATA_FIELDS.values() for f in fields)), region)
+                     *(f for f in ALL_DATA_FIELDS if f in batch.columns)), region)
     if pg:
         contacts = contacts.with_columns(pl.col(f) + "+00:00" for f in _TIMES)
     store.write_frame(cursor, store.CONTACT, contacts.select(
