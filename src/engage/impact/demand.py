@@ -11,7 +11,8 @@ from django.db import connection
 from django.db.models import Max
 
 from engage.contacts.models import Contact
-from engage.impact.simulation import Calls, drop_repeat_demand, erlang_roster, fit_roster, observed, simulate
+from engage.impact import simulation
+from engage.impact.simulation import Calls, drop_repeat_demand, erlang_roster, observed, simulate
 from engage.service.aggregate import _epoch_sql, db_times
 from engage.service.levels import targets
 
@@ -110,7 +111,7 @@ def whatif(reduce_repeat: float = 0.0, roster: dict[str, list[int]] | None = Non
         raise ValueError("no 999/101 calls imported")
     end = last + dt.timedelta(seconds=1)
     start = end - dt.timedelta(days=days)
-    from engage.impact.cache import cached, data_version
+    from engage.impact.cache import data_version
 
     version = data_version(current=False)  # the what-if reads contacts, not the aggregates
     tg = targets()
@@ -120,20 +121,16 @@ def whatif(reduce_repeat: float = 0.0, roster: dict[str, list[int]] | None = Non
     loaded = load_lines(("999", "101"), start, end)
     for line, calls in loaded.items():
         threshold, target = tg[line]["seconds"], tg[line]["share"]
-        # Fitting runs several simulations: cached per data version like other impact figures.
-        base_roster = cached(
-            f"roster:{line}:{days}:{fit}",
-            lambda: fit_roster(calls, threshold) if fit == "simulate" else erlang_roster(calls, threshold, target),
-            version,
-        )
+        fitted = _baseline(line, calls, tg[line], days, fit, version)
+        base_roster, base = fitted["roster"], fitted["baseline"]
         scenario_roster = (roster or {}).get(line, base_roster)
         scenario_calls = drop_repeat_demand(calls, repeaters, reduce_repeat / 100.0, seed) if reduce_repeat else calls
         obs = observed(calls, threshold)
-        base = cached(f"baseline:{line}:{days}:{fit}", lambda: simulate(calls, base_roster, threshold).as_dict(), version)
-        scen = simulate(scenario_calls, scenario_roster, threshold)
+        unchanged = scenario_calls is calls and scenario_roster == base_roster
+        scen = base if unchanged else simulate(scenario_calls, scenario_roster, threshold).as_dict()
         out["lines"][line] = {
             "threshold": threshold, "target": target,
-            "observed": obs.as_dict(), "baseline": base, "scenario": scen.as_dict(),
+            "observed": obs.as_dict(), "baseline": base, "scenario": scen,
             "baseline_roster": base_roster, "scenario_roster": scenario_roster,
             "repeat_calls": int(np.isin(calls.caller, list(repeaters)).sum()) if repeaters else 0,
             "calls_removed": len(calls) - len(scenario_calls),
@@ -142,3 +139,23 @@ def whatif(reduce_repeat: float = 0.0, roster: dict[str, list[int]] | None = Non
             "erlang_handlers_scenario": erlang_roster(scenario_calls, threshold, target),
         }
     return out
+
+
+def _baseline(line: str, calls: Calls, target: dict, days: int, how: str, version: str) -> dict:
+    """The baseline roster and its simulation, cached per data version (fitting runs several
+    simulations). A refit after new data starts from the roster fitted before (kept in the
+    same snapshot row): a day more of data moves it little, so it settles in a round or two."""
+    from engage.impact.cache import cached
+    from engage.impact.models import ImpactSnapshot
+
+    key, threshold = f"fit:{line}:{days}:{how}", target["seconds"]
+
+    def compute() -> dict:
+        if how != "simulate":
+            roster = erlang_roster(calls, threshold, target["share"])
+            return {"roster": roster, "baseline": simulate(calls, roster, threshold).as_dict()}
+        previous = ImpactSnapshot.objects.filter(key=key).values_list("payload", flat=True).first()
+        fitted = simulation.fit(calls, threshold, start=(previous or {}).get("roster"))
+        return {"roster": fitted.roster, "baseline": fitted.result.as_dict()}
+
+    return cached(key, compute, version)

@@ -186,14 +186,58 @@ def erlang_roster(calls: Calls, threshold: float, target: float) -> list[int]:
     return [max(1, handlers_needed(r, a or 1.0, threshold, target).handlers) for r, a in zip(rate, aht)]
 
 
-def fit_roster(calls: Calls, threshold: float, rounds: int = 6, tolerance: float = 0.01) -> list[int]:
-    """A roster that reproduces the observed service level hour by hour.
+@dataclass
+class Fitted:
+    """A fitted roster and its simulation over the calls it was fitted on (the baseline)."""
 
-    Start, for each hour, from the fewest handlers whose Erlang C service level reaches
-    the hour's observed one; then simulate and move each hour by one handler towards
-    the observed level, a few rounds.
+    roster: list[int]
+    result: Result
+
+
+def fit_roster(calls: Calls, threshold: float, rounds: int = 6, tolerance: float = 0.01) -> list[int]:
+    """A roster that reproduces the observed service level hour by hour (see `fit`)."""
+    return fit(calls, threshold, rounds, tolerance).roster
+
+
+def fit(calls: Calls, threshold: float, rounds: int = 6, tolerance: float = 0.01, start: list[int] | None = None) -> Fitted:
+    """Fit a roster to the observed service levels, hour by hour, in at most `rounds` simulations.
+
+    Start from `start` (e.g. the roster fitted on yesterday's data, usually close) or, for
+    each hour, from the fewest handlers whose Erlang C service level reaches the hour's
+    observed one. Then simulate and move each hour missing the observed level by more than
+    `tolerance` towards it: by one handler, doubling while the hour keeps moving the same
+    way and halving when it turns back (Erlang C on the hour's mean demand can be several
+    handlers out, as arrivals bunch within the hour). Returns the simulated roster that came
+    closest (calls-weighted), with its simulation, so the baseline needs no extra run.
     """
     obs = observed(calls, threshold)
+    roster = list(start) if start and len(start) == 24 else _erlang_start(calls, obs, threshold)
+    step, heading = [1] * 24, [0] * 24
+    best: tuple[float, Fitted] | None = None
+    for _ in range(rounds):
+        sim = simulate(calls, roster, threshold)
+        miss = _misfit(obs, sim)
+        if best is None or miss < best[0]:
+            best = (miss, Fitted(list(roster), sim))
+        moved = False
+        for h in range(24):
+            o, s = obs.by_hour.get(h), sim.by_hour.get(h)
+            if not o or not s or o.service_level is None or s.service_level is None:
+                continue
+            way = 1 if s.service_level < o.service_level - tolerance else -1 if s.service_level > o.service_level + tolerance else 0
+            if way == 0 or roster[h] + way < 1:
+                step[h], heading[h] = 1, 0
+                continue
+            step[h] = step[h] * 2 if way == heading[h] else max(1, step[h] // 2)
+            heading[h] = way
+            roster[h] = max(1, roster[h] + way * step[h])
+            moved = True
+        if not moved:
+            break
+    return best[1]
+
+
+def _erlang_start(calls: Calls, obs: Result, threshold: float) -> list[int]:
     rate, aht = hourly_demand(calls)
     roster = []
     for h in range(24):
@@ -204,23 +248,17 @@ def fit_roster(calls: Calls, threshold: float, rounds: int = 6, tolerance: float
         while service_level(n, load, aht[h] or 1.0, threshold) < goal and n < 2000:
             n += 1
         roster.append(n)
-    for _ in range(rounds):
-        sim = simulate(calls, roster, threshold)
-        moved = False
-        for h in range(24):
-            o, s = obs.by_hour.get(h), sim.by_hour.get(h)
-            if not o or not s or o.service_level is None or s.service_level is None:
-                continue
-            if s.service_level < o.service_level - tolerance:
-                roster[h] += 1
-                moved = True
-            elif s.service_level > o.service_level + tolerance and roster[h] > 1:
-                trial = roster[:h] + [roster[h] - 1] + roster[h + 1 :]
-                roster = trial
-                moved = True
-        if not moved:
-            break
     return roster
+
+
+def _misfit(obs: Result, sim: Result) -> float:
+    """Calls on the wrong side of the threshold, hour by hour: |simulated - observed level| x calls."""
+    total = 0.0
+    for h, o in obs.by_hour.items():
+        s = sim.by_hour.get(h)
+        if o.service_level is not None and s is not None and s.service_level is not None:
+            total += abs(s.service_level - o.service_level) * o.calls
+    return total
 
 
 def drop_repeat_demand(calls: Calls, repeat_callers: set[int], share: float, seed: int = 7) -> Calls:
