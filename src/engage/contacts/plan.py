@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from engage.contacts import store
-from engage.contacts.formats import ALL_DATA_FIELDS, DATA_FIELDS, TimeParser
+from engage.contacts.formats import DATA_FIELDS, TimeParser
 from engage.contacts.joining import CONTACT_FIELDS, build_contacts, match_incidents
 from engage.contacts.models import ImportRun
 from engage.contacts.signals import contacts_imported
@@ -80,11 +80,11 @@ def load(files: list[tuple[Path, str]], defer: bool, progress: Callable[[str, in
         del raw
         if progress:
             progress(str(path), 1, 2)
-    parts = assign_contacts({f.source: f.parsed.good for f in parsed}, s["tolerance"])
+    frames = assign_contacts({f.source: f.parsed.good for f in parsed}, s["tolerance"])
     for f in parsed:
-        f.parsed.good = None  # parts holds the rows now: memory
+        f.parsed.good = None  # frames hold the rows now: memory
         f.run = _start_run(f)
-    results = _write(parts, parsed, s["bulk_batch_size"], s["region"], defer)
+    results = _write(frames, parsed, s["bulk_batch_size"], s["region"], defer)
     for f, result in zip(parsed, results):
         result.seconds = time.perf_counter() - started  # one plan for all files: each reports its wall time
         ImportRun.objects.filter(pk=f.run.pk).update(status=ImportRun.Status.COMPLETED, ended_at=timezone.now())
@@ -111,20 +111,23 @@ def _start_run(f: _File) -> ImportRun:
 # ---------------------------------------------------------------- joins, set-wise
 
 
-def assign_contacts(good: dict[str, pl.DataFrame], tolerance: float) -> pl.DataFrame:
-    """All good rows (system, source_key, ...) with the contact they belong to, as a dense `group` number."""
-    frames = []
+def assign_contacts(good: dict[str, pl.DataFrame], tolerance: float) -> dict[str, pl.DataFrame]:
+    """Each source's good rows with a `group` column: rows with the same group are one contact."""
+    joined = []  # (cc key, group it joins)
+    if "calls" in good and "cc" in good:
+        pick = lambda source: good[source].filter(pl.col("matchable")).select("phone", "at", "key")  # noqa: E731
+        joined.append(match_calls(pick("calls"), pick("cc"), tolerance).select(
+            pl.col("incident").alias("key"), (pl.lit("t") + pl.col("call")).alias("joined")))
+    if "digital" in good and "cc" in good:
+        joined.append(_digital_incidents(good["digital"], good["cc"]))
+    out = {}
     for source, frame in good.items():
-        frames.append(frame.with_columns(pl.lit(source).alias("system"), _own_group(source)))
-    rows = pl.concat(frames, how="diagonal_relaxed")
-    calls = rows.filter((pl.col("system") == "calls") & pl.col("matchable"))
-    incidents = rows.filter((pl.col("system") == "cc") & pl.col("matchable"))
-    joined = match_calls(calls.select("phone", "at", "key"), incidents.select("phone", "at", "key"), tolerance)
-    to_call = joined.select(pl.col("incident").alias("key"), pl.lit("cc").alias("system"),
-                            (pl.lit("t") + pl.col("call")).alias("joined"))
-    to_digital = _digital_incidents(rows).select("key", pl.lit("cc").alias("system"), "joined")
-    rows = rows.join(pl.concat([to_call, to_digital]), on=["system", "key"], how="left")
-    return rows.with_columns(pl.coalesce("joined", "group").alias("group")).drop("joined")
+        frame = frame.with_columns(_own_group(source))
+        if source == "cc" and joined:
+            frame = frame.join(pl.concat(joined), on="key", how="left", maintain_order="left")
+            frame = frame.with_columns(pl.coalesce("joined", "group").alias("group")).drop("joined")
+        out[source] = frame
+    return out
 
 
 def _own_group(source: str) -> pl.Expr:
@@ -134,11 +137,11 @@ def _own_group(source: str) -> pl.Expr:
     return (pl.lit("d" if source == "digital" else "i") + pl.col("key")).alias("group")
 
 
-def _digital_incidents(rows: pl.DataFrame) -> pl.DataFrame:
+def _digital_incidents(digital: pl.DataFrame, cc: pl.DataFrame) -> pl.DataFrame:
     """(incident key, joined group): each digital incident and the earliest digital contact naming it."""
-    digital = rows.filter((pl.col("system") == "digital") & (pl.col("link") != ""))
-    first = digital.sort("at", "key").unique(subset="link", keep="first", maintain_order=True)
-    incidents = rows.filter((pl.col("system") == "cc") & (pl.col("link") != "")).select("key")
+    first = digital.filter(pl.col("link") != "").select("at", "key", "link").sort("at", "key").unique(
+        subset="link", keep="first", maintain_order=True)
+    incidents = cc.filter(pl.col("link") != "").select("key")
     return incidents.join(first.select(pl.col("link").alias("key"), (pl.lit("d") + pl.col("key")).alias("joined")),
                           on="key", how="inner")
 
@@ -178,46 +181,67 @@ def _greedy(calls: pl.DataFrame, incidents: pl.DataFrame, phones: pl.Series, tol
 # ---------------------------------------------------------------- writing
 
 
-def _write(parts: pl.DataFrame, files: list[_File], batch_contacts: int, region: str, defer: bool) -> list:
+def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: int, region: str,
+           defer: bool) -> list:
     """Every contact once, with its source rows, in transactions of whole contacts."""
     from engage.contacts.ingest import ImportResult
 
-    groups = parts["group"].unique().sort()
     results = {f.source: ImportResult(run_id=f.run.pk, source=f.source, file_name=f.run.file_name) for f in files}
     runs = {f.source: (f.run.pk, f.run.file_name) for f in files}
     pg = store.is_postgres()
+    groups = pl.concat([frame["group"] for frame in frames.values()]).unique()
     with transaction.atomic():
         cursor = connection.cursor()
         store.lock_for_import(cursor)
         if _deferring():  # the load rebuilds every deferrable index at its end (ingest._bulk_load)
             store.drop_deferrable_indexes(cursor, lookups=True)
         first_id = store.reserve_contact_ids(cursor, len(groups))
-    parts = parts.join(pl.DataFrame({"group": groups, "contact_id": pl.int_range(
-        first_id, first_id + len(groups), dtype=pl.Int64, eager=True)}), on="group").drop("group").sort("contact_id")
-    bounds = parts["contact_id"].search_sorted(
-        pl.Series(range(first_id, first_id + len(groups), batch_contacts), dtype=pl.Int64)).to_list()
-    bounds.append(parts.height)
-    for n, (start, end) in enumerate(zip(bounds, bounds[1:])):
-        batch = parts.slice(start, end - start)
-        with transaction.atomic():
-            cursor = connection.cursor()
-            store.tune_for_import(cursor)
-            store.lock_for_import(cursor)
-            _write_batch(cursor, batch, runs, region, pg)
-            if n == 0:
-                _write_file_outcomes(cursor, files, results)
-            for source, count in batch.group_by("system").len().iter_rows():
-                results[source].imported += count
-            for f in files:
-                r = results[f.source]
-                ImportRun.objects.filter(pk=r.run_id).update(
-                    rows_read=r.read, rows_imported=r.imported, rows_quarantined=r.quarantined,
-                    rows_duplicate=r.duplicate, rows_skipped=r.skipped)
-        _announce(batch, results, defer)
-    if not bounds[:-1]:  # no good rows at all: the quarantine and counters still go in
+    ids = pl.DataFrame({"group": groups, "contact_id": pl.int_range(
+        first_id, first_id + len(groups), dtype=pl.Int64, eager=True)})
+    del groups
+    for source in list(frames):  # one at a time: memory
+        frames[source] = frames[source].join(ids, on="group").drop("group").sort("contact_id")
+    del ids
+    starts = list(range(first_id, _top(frames) + 1, batch_contacts))
+    writer = store.frame_writer()
+    try:
+        for n, low in enumerate(starts):
+            batch = {source: _id_range(frame, low, low + batch_contacts) for source, frame in frames.items()}
+            with writer.batch():
+                _write_batch(writer, batch, runs, region, pg)
+                if n == 0:
+                    _write_file_outcomes(writer.cursor(), files, results)
+                for source, rows in batch.items():
+                    results[source].imported += rows.height
+                _write_counters(writer.cursor(), results.values())
+            _announce(batch, results, defer)
+    finally:
+        writer.close()
+    if not starts:  # no good rows at all: the quarantine and counters still go in
         with transaction.atomic():
             _write_file_outcomes(connection.cursor(), files, results)
+            _write_counters(connection.cursor(), results.values())
     return [results[f.source] for f in files]
+
+
+def _write_counters(cursor, results) -> None:
+    for r in results:
+        cursor.execute(
+            f"UPDATE {ImportRun._meta.db_table} SET rows_read = %s, rows_imported = %s, rows_quarantined = %s, "
+            "rows_duplicate = %s, rows_skipped = %s WHERE id = %s",
+            [r.read, r.imported, r.quarantined, r.duplicate, r.skipped, r.run_id])
+
+
+def _top(frames: dict[str, pl.DataFrame]) -> int:
+    """The highest contact id (0 with no rows)."""
+    return max((frame["contact_id"].max() or 0 for frame in frames.values() if frame.height), default=0)
+
+
+def _id_range(frame: pl.DataFrame, low: int, high: int) -> pl.DataFrame:
+    """The rows of contacts low <= id < high of a frame sorted by contact_id."""
+    ids = frame["contact_id"]
+    start, end = ids.search_sorted(low, side="left"), ids.search_sorted(high, side="left")
+    return frame.slice(start, end - start)
 
 
 def _write_file_outcomes(cursor, files: list[_File], results: dict) -> None:
@@ -233,21 +257,23 @@ def _write_file_outcomes(cursor, files: list[_File], results: dict) -> None:
         r.problems.extend((line, fld, reason) for line, fld, reason, _ in p.bad)
 
 
-def _write_batch(cursor, batch: pl.DataFrame, runs: dict[str, tuple[int, str]], region: str, pg: bool) -> None:
+def _write_batch(writer: store.FrameWriter, batch: dict[str, pl.DataFrame], runs: dict[str, tuple[int, str]], region: str,
+                 pg: bool) -> None:
     from engage.contacts.ingest import _now_text
 
-    contacts = build_contacts(
-        batch.select("contact_id", "system", pl.col("key").alias("source_key"),
-                     *(f for f in ALL_DATA_FIELDS if f in batch.columns)), region)
+    parts = pl.concat([rows.select("contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"),
+                                   *DATA_FIELDS[source]) for source, rows in batch.items()], how="diagonal_relaxed")
+    contacts = build_contacts(parts, region)
+    del parts
     if pg:
         contacts = contacts.with_columns(pl.col(f) + "+00:00" for f in _TIMES)
-    store.write_frame(cursor, store.CONTACT, contacts.select(
+    writer.write(store.CONTACT, contacts.select(
         pl.col("contact_id").alias("id"), *CONTACT_FIELDS, pl.lit(_now_text()).alias("imported_at")))
-    for source, rows in batch.partition_by("system", as_dict=True).items():
-        source = source[0]
+    del contacts
+    for source, rows in batch.items():
         at = pl.col("at") + "+00:00" if pg else pl.col("at")
-        store.write_frame(cursor, store.SOURCE, rows.select(
-            "contact_id", "system", pl.col("key").alias("source_key"),
+        writer.write(store.SOURCE, rows.select(
+            "contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"),
             pl.lit(runs[source][1]).alias("file_name"), pl.col("line").alias("line_number"),
             pl.lit(runs[source][0], dtype=pl.Int64).alias("run_id"), at.alias("at"), pl.col("phone").alias("phone_e164"),
             pl.col("link").str.slice(0, 128).alias("link_key"),
@@ -256,7 +282,10 @@ def _write_batch(cursor, batch: pl.DataFrame, runs: dict[str, tuple[int, str]], 
 
 def _announce(batch: pl.DataFrame, results: dict, defer: bool) -> None:
     """Each file's contacts in this batch: in its result, and (unless deferred) to contacts_imported."""
-    for source, ids in batch.group_by("system").agg(pl.col("contact_id").unique().sort()).iter_rows():
+    for source, rows in batch.items():
+        ids = rows["contact_id"].unique().sort().to_list()
+        if not ids:
+            continue
         results[source].contact_ids.extend(ids)
         if defer:
             continue
