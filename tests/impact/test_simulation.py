@@ -7,7 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from engage.impact.simulation import Calls, drop_repeat_demand, fit_roster, observed, simulate
+from engage.impact import simulation
+from engage.impact.simulation import Calls, drop_repeat_demand, fit, fit_roster, observed, simulate
 
 T0 = dt.datetime(2025, 3, 3, tzinfo=dt.timezone.utc).timestamp()  # Monday, GMT
 
@@ -71,3 +72,28 @@ def test_less_repeat_demand_improves_service():
     removed = len(calls) - len(fewer)
     assert 0.03 * len(calls) < removed < 0.08 * len(calls)
     assert simulate(fewer, ROSTER, 10).service_level > simulate(calls, ROSTER, 10).service_level
+
+
+def test_fit_returns_the_baseline_it_simulated_and_a_warm_start_settles(monkeypatch):
+    calls = fifo_queue(7, RATE, ROSTER, aht=240, seed=2)
+    runs = []
+    real = simulation.simulate
+    monkeypatch.setattr(simulation, "simulate", lambda *a: runs.append(list(a[1])) or real(*a))
+    cold = fit(calls, 10)
+    cold_runs = len(runs)
+    # The baseline is the simulation of the returned roster, not a stale one.
+    assert cold.roster in runs
+    assert cold.result.as_dict() == real(calls, cold.roster, 10).as_dict()
+    runs.clear()
+    warm = fit(calls, 10, start=cold.roster)
+    assert len(runs) <= cold_runs and runs[0] == cold.roster
+    assert abs(warm.result.service_level - observed(calls, 10).service_level) <= 0.03
+
+
+def test_fit_moves_far_off_hours_in_growing_steps():
+    # Starting 8 handlers short in every hour, one handler per round could not get back in
+    # six rounds; doubling steps do.
+    calls = fifo_queue(3, RATE, ROSTER, aht=240, seed=5)
+    short = [1] * 24
+    fitted = fit(calls, 10, start=short)
+    assert abs(fitted.result.service_level - observed(calls, 10).service_level) <= 0.03

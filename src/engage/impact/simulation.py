@@ -225,8 +225,10 @@ def fit(calls: Calls, threshold: float, rounds: int = 6, tolerance: float = 0.01
             if not o or not s or o.service_level is None or s.service_level is None:
                 continue
             way = 1 if s.service_level < o.service_level - tolerance else -1 if s.service_level > o.service_level + tolerance else 0
-            if way == 0 or roster[h] + way < 1:
-                step[h], heading[h] = 1, 0
+            if way == 0 or roster[h] + way < 1 or (way == -heading[h] and step[h] == 1):
+                # Within tolerance, or turning back over a single handler: one handler
+                # more or fewer moves this hour across the whole band, so it is settled.
+                step[h], heading[h] = 1, 0 if way == 0 else heading[h]
                 continue
             step[h] = step[h] * 2 if way == heading[h] else max(1, step[h] // 2)
             heading[h] = way
