@@ -18,6 +18,7 @@ would invent a repeat caller, and one caller each would add noise without inform
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import time
@@ -54,6 +55,9 @@ def identity_config() -> dict:
         "model_path": "",
         "link_unique_names": True,
         "unique_name_min_contacts": 5,
+        "recycled_min_gap_days": 0,
+        "holder_gap_days": 7,
+        "holder_max_contacts": 2,
     }
     return {**defaults, **config.section("identity")}
 
@@ -86,19 +90,28 @@ class Record:
     email: str
     handle: str
     caller_id: int | None
+    arrived: int = 0  # epoch seconds: when the contact arrived (a number's holders change over time)
 
 
 _FIELDS = ["id", "phone_e164", "phone_status", "name", "address", "postcode", "email", "handle", "caller_id"]
 
 
+def _epoch_sql(column: str) -> str:
+    """The column as integer epoch seconds, computed by the database (no datetime objects)."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
+    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+
+
 def _rows(sql_where: str = "", params: Sequence = ()) -> list[Record]:
     table = Contact._meta.db_table
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {', '.join(_FIELDS)} FROM {table} {sql_where} ORDER BY id", params)
+        cur.execute(f"SELECT {', '.join(_FIELDS)}, {_epoch_sql('arrived_at')} FROM {table} {sql_where} ORDER BY id",
+                    params)
         return [
             Record(cid, e164 if status == PRESENT and e164 else "", name or "", address or "", postcode or "",
-                   (email or "").strip().lower(), (handle or "").strip().lower(), caller)
-            for cid, e164, status, name, address, postcode, email, handle, caller in cur.fetchall()
+                   (email or "").strip().lower(), (handle or "").strip().lower(), caller, arrived or 0)
+            for cid, e164, status, name, address, postcode, email, handle, caller, arrived in cur.fetchall()
         ]
 
 
@@ -115,6 +128,9 @@ def detect_shared_numbers(records: Iterable[Record], known: set[str]) -> dict[st
     (Jaro-Winkler below `shared_name_similarity`), so misspellings, initials and
     nicknames of one person ("Robert/Bob Smith", "J Smith", "Smyth") count once; a
     contact that gave only an e-mail address counts with the name the address spells.
+    A number whose names follow one another in time (Smith for a while, then after a
+    silence Jones, never Smith again) is *recycled*, not shared: `_number_holders`
+    splits it into its holders by time, so it is not saved as shared.
     Saves them as SharedNumber(origin=detected) and returns {number: distinct names}
     for new ones."""
     cfg = identity_config()
@@ -122,22 +138,26 @@ def detect_shared_numbers(records: Iterable[Record], known: set[str]) -> dict[st
     min_districts = int(cfg["shared_min_distinct_districts"])
     surnames: dict[str, set[str]] = defaultdict(set)
     districts: dict[str, set[str]] = defaultdict(set)
+    records = list(records)
     for rec in records:
         if not rec.phone or rec.phone in known:
             continue
-        surname = name_key(rec.name).surname or (name_key(_email_name(rec.email)).surname if rec.email else "")
+        surname = _surname(rec)
         if surname:
             surnames[rec.phone].add(surname)
         district = postcode_district(rec.postcode) if rec.postcode else ""
         if district:
             districts[rec.phone].add(district)
     candidates = {phone: sorted(n) for phone, n in surnames.items() if len(n) >= minimum}
-    distinct = _distinct_surnames(candidates, float(cfg["shared_name_similarity"]))
+    groups = _surname_groups(candidates, float(cfg["shared_name_similarity"]))
+    distinct = {phone: len(set(g.values())) for phone, g in groups.items()}
     found = {phone: n for phone, n in distinct.items() if n >= minimum}
     if min_districts >= 2:
         for phone, where in districts.items():
             if len(where) >= min_districts and phone not in found:
                 found[phone] = distinct.get(phone, len(surnames.get(phone, ())))
+    for phone in _recycled(records, {p: groups[p] for p in found if p in groups}, _recycle_gap(cfg)):
+        del found[phone]
     SharedNumber.objects.bulk_create(
         [SharedNumber(e164=p, origin=SharedNumber.Origin.DETECTED, distinct_names=n,
                       label=f"{n} different surnames, {len(districts.get(p, ()))} postcode districts")
@@ -147,8 +167,60 @@ def detect_shared_numbers(records: Iterable[Record], known: set[str]) -> dict[st
     return found
 
 
+def _surname(rec: Record) -> str:
+    """The surname a contact gave, or the one its e-mail address spells."""
+    return name_key(rec.name).surname or (name_key(_email_name(rec.email)).surname if rec.email else "")
+
+
+def _recycle_gap(cfg: dict) -> int:
+    return int(float(cfg["recycled_min_gap_days"]) * 86_400)
+
+
+def _recycled(records: Iterable[Record], groups: dict[str, dict[str, int]], min_gap: int) -> set[str]:
+    """Numbers (of those in `groups`: number -> surname -> person group) whose names come
+    in blocks: in time order, a name never returns after another, and every change of
+    name follows a silence of at least `min_gap` seconds on the number. A care home's
+    residents interleave (or follow each other within minutes); a mobile number handed
+    to a new subscriber shows one name, a silence, then another."""
+    if min_gap <= 0 or not groups:
+        return set()
+    timeline: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for rec in records:
+        if rec.phone in groups:
+            timeline[rec.phone].append((rec.arrived, rec.contact_id))
+    named = {}
+    for rec in records:
+        if rec.phone in groups:
+            surname = _surname(rec)
+            named[rec.contact_id] = groups[rec.phone].get(surname) if surname else None
+    recycled = set()
+    for phone, events in timeline.items():
+        events.sort()
+        seen: set[int] = set()
+        current, last_time, ok = None, None, True
+        for when, contact in events:
+            group = named.get(contact)
+            if group is None:
+                continue
+            if group != current:
+                if group in seen or (last_time is not None and when - last_time < min_gap):
+                    ok = False
+                    break
+                seen.add(group)
+                current = group
+            last_time = when
+        if ok:
+            recycled.add(phone)
+    return recycled
+
+
 def _distinct_surnames(candidates: dict[str, list[str]], similarity: float) -> dict[str, int]:
-    """How many different surnames each number's list is, near-spellings counted once.
+    """How many different surnames each number's list is, near-spellings counted once."""
+    return {phone: len(set(g.values())) for phone, g in _surname_groups(candidates, similarity).items()}
+
+
+def _surname_groups(candidates: dict[str, list[str]], similarity: float) -> dict[str, dict[str, int]]:
+    """Each number's surnames grouped by near-spelling: number -> surname -> group.
     One DuckDB query for every number (a query per number costs ms each, minutes at scale)."""
     if not candidates:
         return {}
@@ -169,10 +241,100 @@ def _distinct_surnames(candidates: dict[str, list[str]], similarity: float) -> d
     uf = _UnionFind(len(phones))
     for phone, a, b in pairs:
         uf.union(index[(phone, a)], index[(phone, b)])
-    roots: dict[str, set[int]] = defaultdict(set)
-    for i, phone in enumerate(phones):
-        roots[phone].add(uf.find(i))
-    return {phone: len(r) for phone, r in roots.items()}
+    groups: dict[str, dict[str, int]] = defaultdict(dict)
+    for i, (phone, name) in enumerate(zip(phones, surnames)):
+        groups[phone][name] = uf.find(i)
+    return dict(groups)
+
+
+def _number_holders(records: list[Record], shared: set[str], cfg: dict) -> dict[int, str]:
+    """contact -> the number it is linked on, told apart by holder: "+447700900123" for
+    the number's first (or only named) holder, "+447700900123#2" and so on for others.
+    A recycled number (names in blocks, `_recycled`) changes holder at the longest
+    silence between two names; a silence longer than `holder_gap_days` with no name
+    on the far side also starts a new holder (0: off). Contacts of the same name on
+    either side of a silence stay one holder."""
+    gap = int(float(cfg["holder_gap_days"]) * 86_400)
+    timeline: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    name_count: Counter = Counter()  # a frequent caller's name: their number keeps its quiet stretches
+    frequent_name: dict[str, str] = {}
+    for rec in records:
+        full = name_key(rec.name).full
+        name_count[full] += 1
+        if rec.phone and rec.phone not in shared:
+            timeline[rec.phone].append((rec.arrived, rec.contact_id, _surname(rec)))
+            if full:
+                frequent_name.setdefault(rec.phone, full)
+                if name_count[full] > name_count[frequent_name[rec.phone]]:
+                    frequent_name[rec.phone] = full
+    busy = int(cfg["unique_name_min_contacts"])
+    several = {p: sorted({s for _, _, s in ev if s}) for p, ev in timeline.items()}
+    groups = _surname_groups({p: n for p, n in several.items() if len(n) > 1}, float(cfg["shared_name_similarity"]))
+    out: dict[int, str] = {}
+    for phone, events in timeline.items():
+        if len(events) < 2 or (gap <= 0 and phone not in groups):
+            continue
+        events.sort()
+        known_busy = name_count[frequent_name.get(phone, "")] >= busy and phone in frequent_name
+        holders = _holder_index(events, groups.get(phone, {}), gap, int(cfg["holder_max_contacts"]),
+                                1 if known_busy else busy)
+        for contact, holder in zip((c for _, c, _ in events), holders):
+            if holder:
+                out[contact] = f"{phone}#{holder}"
+    return out
+
+
+def _holder_index(events: list[tuple[int, int, str]], groups: dict[str, int], gap: int,
+                  max_alone: int = 2, busy: int = 5) -> list[int]:
+    """Holder per event (time-sorted (when, contact, surname)): segments cut at each
+    change of name (at the longest silence between the two names) and at silences
+    longer than `gap`; segments carrying the same name are one holder, nameless
+    segments a holder each."""
+    label = [groups.get(s, s) if s else None for _, _, s in events]
+    cut = [False] * len(events)
+    last_named = None
+    for i, lab in enumerate(label):
+        if lab is None:
+            continue
+        if last_named is not None and label[last_named] != lab:
+            # The holder changed somewhere between the two names: at the longest silence.
+            j = max(range(last_named + 1, i + 1), key=lambda k: events[k][0] - events[k - 1][0])
+            cut[j] = True
+        last_named = i
+    if gap > 0:
+        for i in range(1, len(events)):
+            if events[i][0] - events[i - 1][0] > gap:
+                cut[i] = True
+    segments: list[list[int]] = [[]]
+    for i in range(len(events)):
+        if cut[i] and segments[-1]:
+            segments.append([])
+        segments[-1].append(i)
+    names = [next(iter({label[k] for k in seg if label[k] is not None}), None) for seg in segments]
+    size: Counter = Counter()
+    for n, (segment, name) in enumerate(zip(segments, names)):
+        size[name if name is not None else ("stretch", n)] += len(segment)
+    # A frequent caller's number (some holder with `busy` contacts) keeps its quiet
+    # stretches: a busy caller's odd call after a silence is still theirs.
+    busy_number = max(size.values()) >= busy
+    keys: list = []
+    for n, (segment, name) in enumerate(zip(segments, names)):
+        # A nameless stretch is a holder of its own only when it is short (a member of
+        # the public's one or two calls); a longer one is the caller next to it.
+        alone = name is None and len(segment) <= max_alone and not busy_number
+        keys.append(name if name is not None else (("alone", n) if alone else None))
+    named = [k for k in keys if k is not None and not (isinstance(k, tuple) and k[0] == "alone")]
+    previous = named[0] if named else ("busy",)
+    for n, key in enumerate(keys):
+        if key is None:
+            keys[n] = previous
+        elif key in named:
+            previous = key
+    index_of: dict = {}
+    holders: list[int] = []
+    for segment, key in zip(segments, keys):
+        holders += [index_of.setdefault(key, len(index_of))] * len(segment)
+    return holders
 
 
 # ---------------------------------------------------------------- clustering
@@ -263,10 +425,13 @@ def cluster(records: list[Record], shared: set[str], overrides: list[tuple[str, 
     contact_sig: dict[int, int] = {}
     sig_contacts: list[int] = []  # contacts per signature (for anchors)
     unresolved: list[int] = []
+    holder_phone = _number_holders(records, shared, cfg)
     for rec in records:
         if rec.contact_id not in pinned and not _identifying(rec, shared):
             unresolved.append(rec.contact_id)
             continue
+        if rec.contact_id in holder_phone:  # a recycled number's later holder is another number
+            rec = dataclasses.replace(rec, phone=holder_phone[rec.contact_id])
         key = _signature(rec, shared, pinned)
         sig = sig_index.get(key)
         if sig is None:
