@@ -60,9 +60,11 @@ def cached(key: str, compute: Callable[[], object], version: str | None = None) 
     return payload
 
 
-def cached_pdf(month: str, render: Callable[[], bytes]) -> bytes:
-    """The monthly report PDF, rendered once per data version and month."""
+def cached_pdf(month: str, render: Callable[[str], bytes]) -> bytes:
+    """The monthly report PDF, rendered once per data version and month; `render` is
+    given the version, so the report's own figures need not read it again."""
     import base64
 
-    payload = cached(f"pdf:{month}", lambda: base64.b64encode(render()).decode())
+    version = data_version()
+    payload = cached(f"pdf:{month}", lambda: base64.b64encode(render(version)).decode(), version)
     return base64.b64decode(payload)

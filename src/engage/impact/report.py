@@ -55,13 +55,21 @@ def cases_summary(month: str) -> dict:
     }
 
 
-def monthly_report(month: str) -> dict:
+def monthly_report(month: str, version: str | None = None) -> dict:
+    """The report's figures and charts; `version` if the caller has just read the data version."""
+    from engage.service.aggregate import one_report
+
+    with one_report():
+        return _monthly_report(month, version)
+
+
+def _monthly_report(month: str, version: str | None) -> dict:
     service = service_report(month)
     service["online_reports"] = recorded_within(month)
     service["callbacks"] = monthly_figures(month)
     from engage.impact.cache import cached, data_version
 
-    version = data_version()
+    version = version or data_version()
     ba = cached("before_after", intervened_before_after, version)
     data = {
         "month": month,

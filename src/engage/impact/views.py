@@ -49,7 +49,7 @@ def report_pdf(request: HttpRequest) -> HttpResponse:
     month = chosen_month(request)
     if not month:
         raise Http404("no contacts imported yet")
-    body = cached_pdf(month, lambda: pdf_bytes(monthly_report(month)))
+    body = cached_pdf(month, lambda version: pdf_bytes(monthly_report(month, version)))
     record(request, "export", "report", month, "monthly performance report PDF")
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="engage-report-{month}.pdf"'

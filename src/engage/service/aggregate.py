@@ -8,6 +8,7 @@ makes every rebuild idempotent.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import functools
 from zoneinfo import ZoneInfo
@@ -460,13 +461,32 @@ def refresh() -> bool:
     return changed
 
 
+_ensured: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("ensured_months", default=None)
+
+
+@contextlib.contextmanager
+def one_report():
+    """Within one report, each month is brought up to date once: its parts (service levels,
+    callbacks, impact) each ensure the month they read, and the checks would repeat."""
+    token = _ensured.set(set())
+    try:
+        yield
+    finally:
+        _ensured.reset(token)
+
+
 def ensure_month(month: str) -> bool:
     """Bring the aggregate up to date for a month before reporting it.
 
     `refresh` first; then the month's contact count is checked against the aggregate (an
     index-only count) and the month rebuilt if they differ. Returns True if it had to
-    rebuild the month.
+    rebuild the month. Inside `one_report`, a month already ensured is not checked again.
     """
+    done = _ensured.get()
+    if done is not None and month in done:
+        return False
+    if done is not None:
+        done.add(month)
     refresh()
     if month_fingerprint(month) == aggregate_fingerprint(month):
         return False

@@ -75,7 +75,7 @@ class Command(BaseCommand):
             path = Path(opts["pdf"])
             if not path.parent.exists():
                 raise CommandError(f"--pdf: folder {path.parent} does not exist")
-            body = cached_pdf(month, lambda: pdf_bytes(monthly_report(month)))
+            body = cached_pdf(month, lambda version: pdf_bytes(monthly_report(month, version)))
             path.write_bytes(body)
             self.stderr.write(f"wrote {path} ({len(body):,} bytes)")
             if not opts["html"] and not opts["json"]:
