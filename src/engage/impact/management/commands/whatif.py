@@ -7,6 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
+    # A data command: the system checks would load every app's URLs and API (about 0.5 s
+    # of each run) and concern none of it (`engage check` runs them).
+    requires_system_checks = []
     help = (
         "Simulate the 999 and 101 queues (SimPy) over the latest days of ACD data with a roster fitted to the observed "
         "answer times (baseline), then with a share of repeat callers' calls removed and/or another roster (scenario). "

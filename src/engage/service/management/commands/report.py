@@ -12,6 +12,9 @@ MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class Command(BaseCommand):
+    # A data command: the system checks would load every app's URLs and API (about 0.5 s
+    # of each run) and concern none of it (`engage check` runs them).
+    requires_system_checks = []
     help = (
         "Reports. `engage report service --month 2025-03 [--json|--csv]`: service levels (999 within 10 s, "
         "101 within 30 s), waits, abandoned rate, monthly volumes, online reports recorded within 24 h, "
