@@ -154,7 +154,7 @@ def test_a_big_load_rebuilds_the_indexes_it_dropped_and_a_killed_one_is_repaired
         clear()
         monkeypatch.setattr(ingest, "_settings", lambda p=planned: {**real(), "defer_indexes_rows": 1, "plan": p})
         seen = []
-        spied = (plan, "_write_batch") if planned else (ingest, "_commit")
+        spied = (plan, "_batch_tables") if planned else (ingest, "_commit")
         real_write = getattr(*spied)
         monkeypatch.setattr(*spied, lambda *a, w=real_write: (
             seen.append((_contact_indexes(), _contact_indexes("contacts_sourcerecord"))), w(*a))[1])

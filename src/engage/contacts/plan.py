@@ -23,9 +23,11 @@ the rows it adds against those stored and so completes the same result.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,20 +68,14 @@ def load(files: list[tuple[Path, str]], defer: bool, progress: Callable[[str, in
 
     started = time.perf_counter()
     s = ingest._settings()
-    parsed = []
-    for path, source in files:
-        digest, encoding = ingest._scan(path, None)
-        items = ingest._read_csv(path, source, None, encoding, None)
-        header = next(items)[1]  # checks the header: a file that cannot be imported raises here
-        items.close()
-        raw = ingest._read_columns(path, header, encoding)
-        if raw is None:
-            return None
-        parse_time = TimeParser(s["timezone"], None)
-        parsed.append(_File(path, source, digest, ingest.parse_columns(raw, source, parse_time, s["region"])))
-        del raw
-        if progress:
-            progress(str(path), 1, 2)
+    # The files are read and checked two at a time: DuckDB and Polars work outside the GIL (second core).
+    with ThreadPoolExecutor(2) as pool:
+        parsed = list(pool.map(lambda file: _parse(*file, s), files))
+    if any(f is None for f in parsed):
+        return None
+    if progress:
+        for f in parsed:
+            progress(str(f.path), 1, 2)
     frames = assign_contacts({f.source: f.parsed.good for f in parsed}, s["tolerance"])
     for f in parsed:
         f.parsed.good = None  # frames hold the rows now: memory
@@ -91,6 +87,20 @@ def load(files: list[tuple[Path, str]], defer: bool, progress: Callable[[str, in
         if progress:
             progress(str(f.path), 2, 2)
     return results
+
+
+def _parse(path: Path, source: str, s: dict) -> _File | None:
+    """One file read and checked column-wise; None when it needs the per-row path."""
+    from engage.contacts import ingest
+
+    digest, encoding = ingest._scan(path, None)
+    items = ingest._read_csv(path, source, None, encoding, None)
+    header = next(items)[1]  # checks the header: a file that cannot be imported raises here
+    items.close()
+    raw = ingest._read_columns(path, header, encoding)
+    if raw is None:
+        return None
+    return _File(path, source, digest, ingest.parse_columns(raw, source, TimeParser(s["timezone"], None), s["region"]))
 
 
 def _deferring() -> bool:
@@ -204,24 +214,48 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
     del ids
     starts = list(range(first_id, _top(frames) + 1, batch_contacts))
     writer = store.frame_writer()
+    # An own-connection writer commits batch n in a thread (SQLite works outside the GIL)
+    # while this one builds batch n+1: the second core. Receivers of contacts_imported
+    # are called here, after each commit, so only deferred loads overlap.
+    pool = ThreadPoolExecutor(1) if writer.own_connection and defer else None
+    pending = None
     try:
         for n, low in enumerate(starts):
             batch = {source: _id_range(frame, low, low + batch_contacts) for source, frame in frames.items()}
-            with writer.batch():
-                _write_batch(writer, batch, runs, region, pg)
-                if n == 0:
-                    _write_file_outcomes(writer.cursor(), files, results)
-                for source, rows in batch.items():
-                    results[source].imported += rows.height
-                _write_counters(writer.cursor(), results.values())
+            tables = _batch_tables(batch, runs, region, pg)
+            counts = {source: rows.height for source, rows in batch.items()}
+            commit = functools.partial(_commit_batch, writer, n == 0, tables, counts, files, results)
+            if pending is not None:
+                pending.result()
+            if pool is None:
+                commit()
+            else:
+                pending = pool.submit(commit)
             _announce(batch, results, defer)
+        if pending is not None:
+            pending.result()
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
         writer.close()
     if not starts:  # no good rows at all: the quarantine and counters still go in
         with transaction.atomic():
             _write_file_outcomes(connection.cursor(), files, results)
             _write_counters(connection.cursor(), results.values())
     return [results[f.source] for f in files]
+
+
+def _commit_batch(writer: store.FrameWriter, first: bool, tables: list, counts: dict[str, int], files: list[_File],
+                  results: dict) -> None:
+    """One transaction: the batch's contacts and source rows, the run counters (and, first, quarantine)."""
+    with writer.batch():
+        for table, frame in tables:
+            writer.write(table, frame)
+        if first:
+            _write_file_outcomes(writer.cursor(), files, results)
+        for source, count in counts.items():
+            results[source].imported += count
+        _write_counters(writer.cursor(), results.values())
 
 
 def _write_counters(cursor, results) -> None:
@@ -257,8 +291,9 @@ def _write_file_outcomes(cursor, files: list[_File], results: dict) -> None:
         r.problems.extend((line, fld, reason) for line, fld, reason, _ in p.bad)
 
 
-def _write_batch(writer: store.FrameWriter, batch: dict[str, pl.DataFrame], runs: dict[str, tuple[int, str]], region: str,
-                 pg: bool) -> None:
+def _batch_tables(batch: dict[str, pl.DataFrame], runs: dict[str, tuple[int, str]], region: str,
+                  pg: bool) -> list[tuple[str, pl.DataFrame]]:
+    """A batch's rows as they go into the tables: its contacts (built once), then its source rows."""
     from engage.contacts.ingest import _now_text
 
     parts = pl.concat([rows.select("contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"),
@@ -267,17 +302,17 @@ def _write_batch(writer: store.FrameWriter, batch: dict[str, pl.DataFrame], runs
     del parts
     if pg:
         contacts = contacts.with_columns(pl.col(f) + "+00:00" for f in _TIMES)
-    writer.write(store.CONTACT, contacts.select(
-        pl.col("contact_id").alias("id"), *CONTACT_FIELDS, pl.lit(_now_text()).alias("imported_at")))
-    del contacts
+    tables = [(store.CONTACT, contacts.select(
+        pl.col("contact_id").alias("id"), *CONTACT_FIELDS, pl.lit(_now_text()).alias("imported_at")))]
+    at = pl.col("at") + "+00:00" if pg else pl.col("at")
     for source, rows in batch.items():
-        at = pl.col("at") + "+00:00" if pg else pl.col("at")
-        writer.write(store.SOURCE, rows.select(
+        tables.append((store.SOURCE, rows.select(
             "contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"),
             pl.lit(runs[source][1]).alias("file_name"), pl.col("line").alias("line_number"),
             pl.lit(runs[source][0], dtype=pl.Int64).alias("run_id"), at.alias("at"), pl.col("phone").alias("phone_e164"),
             pl.col("link").str.slice(0, 128).alias("link_key"),
-            pl.struct(DATA_FIELDS[source]).struct.json_encode().alias("data")))
+            pl.struct(DATA_FIELDS[source]).struct.json_encode().alias("data"))))
+    return tables
 
 
 def _announce(batch: pl.DataFrame, results: dict, defer: bool) -> None:

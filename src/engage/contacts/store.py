@@ -246,6 +246,8 @@ def ensure_indexes(cursor) -> None:
 class FrameWriter:
     """Writes Polars frames and a few statements, one transaction per `batch()`: Django's connection."""
 
+    own_connection = False  # Django's connections belong to their thread
+
     @contextlib.contextmanager
     def batch(self):
         from django.db import transaction
@@ -272,6 +274,8 @@ class AdbcSqliteWriter(FrameWriter):
     A second connection to the same file, used only while Django's holds no transaction
     (each batch's rows, quarantine and counters commit together on this one).
     """
+
+    own_connection = True  # usable from another thread (one at a time)
 
     def __init__(self, path: str):
         import adbc_driver_sqlite.dbapi as adbc
