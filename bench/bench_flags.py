@@ -129,15 +129,21 @@ def populate(out: Path, callers: int, contacts: int, seed: int = 7) -> None:
 
 # ---------------------------------------------------------------- concurrent import (child)
 
-def import_loop(seconds: float, out: Path, nice: int = 0) -> None:
+def import_loop(seconds: float, out: Path, nice: int = 0, policy: str = "normal") -> None:
     """Import new calls flat out for `seconds` through the live-feed importer (validation,
-    identity and detection on every batch), at CPU priority `nice`; write rows/s to out."""
+    identity and detection on every batch), at CPU priority `nice` and scheduling `policy`
+    ("normal", or "idle": Linux SCHED_IDLE, as `chrt --idle 0` or systemd's
+    CPUSchedulingPolicy=idle run it); write rows/s to out."""
     import datetime as dt
 
     import django
 
     if nice:
         os.nice(nice)  # as a deployment would run a batch import below the live service
+    if policy == "idle":
+        # Any runnable normal task preempts a SCHED_IDLE one at once, whatever its nice:
+        # nice only sets CPU shares, not how soon a waking server thread gets the core.
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     django.setup()
     from django.utils import timezone
 
@@ -162,7 +168,7 @@ def import_loop(seconds: float, out: Path, nice: int = 0) -> None:
         ingest_rows("calls", rows, file_name="bench-import", defer=False)
         rows_done += len(rows)
     elapsed = time.monotonic() - started
-    out.write_text(json.dumps({"rows": rows_done, "seconds": elapsed, "nice": nice,
+    out.write_text(json.dumps({"rows": rows_done, "seconds": elapsed, "nice": nice, "policy": policy,
                                "importer": "ingest_rows (live-feed importer)"}))
 
 
@@ -237,10 +243,11 @@ class _OpenLoop:
         self.idle: collections.deque = collections.deque()
         self.waiting: collections.deque = collections.deque()
         self.busy: set = set()
-        self.results: list[tuple[str, float, int]] = []
+        self.results: list[tuple[str, float, int, float]] = []  # kind, latency, status, scheduled at (s)
         self.finished = self.loop.create_future()
         self.next = 0
         self.t0 = 0.0
+        self.lateness: list[float] = []  # generator wake-up delays (s): its own share of the latency
 
     async def run(self, grace: float, timeout: float = 10.0) -> list[tuple[str, float, int]]:
         for _ in range(self.connections):
@@ -263,6 +270,8 @@ class _OpenLoop:
     def _tick(self) -> None:
         """Release every request whose time has come, then sleep until the next one."""
         now = self.loop.time()
+        if self.next < len(self.schedule):  # how late the generator itself woke up for this send
+            self.lateness.append(now - self.t0 - self.schedule[self.next][0])
         while self.next < len(self.schedule) and self.t0 + self.schedule[self.next][0] <= now:
             offset, request, kind = self.schedule[self.next]
             self.next += 1
@@ -286,7 +295,7 @@ class _OpenLoop:
             self.idle.append(conn)
 
     def done(self, conn: _Connection, item: tuple[float, bytes, str], status: int, close: bool = False) -> None:
-        self.results.append((item[2], self.loop.time() - item[0], status))
+        self.results.append((item[2], self.loop.time() - item[0], status, item[0] - self.t0))
         self.busy.discard(conn)
         if len(self.results) == len(self.schedule) and not self.finished.done():
             self.finished.set_result(None)
@@ -307,7 +316,7 @@ class _OpenLoop:
             self.loop.create_task(self._reconnect())
 
     def done_error(self, item: tuple[float, bytes, str]) -> None:
-        self.results.append((item[2], self.loop.time() - item[0], 0))
+        self.results.append((item[2], self.loop.time() - item[0], 0, item[0] - self.t0))
         if len(self.results) == len(self.schedule) and not self.finished.done():
             self.finished.set_result(None)
 
@@ -328,12 +337,14 @@ class _OpenLoop:
 
 
 async def _load(port: int, schedule: list[tuple[float, str, str]], key: str, connections: int, tag: str,
-                grace: float = 15.0) -> list[tuple[str, float, int]]:
+                grace: float = 15.0) -> tuple[list[tuple[str, float, int, float]], list[float]]:
     """Send the schedule open-loop; stop `grace` s after the last send time. A request not
     answered by then is missing from the results and counted as an error by the caller."""
     requests = [(offset, (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
                           f"X-Purpose: {tag}\r\n\r\n").encode(), kind) for offset, path, kind in schedule]
-    return await _OpenLoop(port, requests, connections).run(grace)
+    gen = _OpenLoop(port, requests, connections)
+    results = await gen.run(grace)
+    return results, gen.lateness
 
 
 def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path, tag: str) -> None:
@@ -351,14 +362,20 @@ def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path, 
         schedule.append(((i + 0.5) / ping_rate, "/api/ping", "ping"))
     schedule.sort()
     cpu = time.process_time()
-    results = asyncio.run(_load(port, schedule, data["key"], connections=64, tag=tag))
+    results, lateness = asyncio.run(_load(port, schedule, data["key"], connections=64, tag=tag))
+    lateness = sorted(x * 1000 for x in lateness)
     scheduled = {"flags": sum(1 for r in schedule if r[2] == "flags"), "ping": sum(1 for r in schedule if r[2] == "ping")}
-    out.write_text(json.dumps({"scheduled": scheduled, "results": results, "cpu_seconds": time.process_time() - cpu}))
+    out.write_text(json.dumps({"scheduled": scheduled, "results": results, "cpu_seconds": time.process_time() - cpu,
+                               "lateness_ms": {"p50": _percentile(lateness, 50), "p99": _percentile(lateness, 99),
+                                               "max": lateness[-1] if lateness else float("nan")}}))
 
 
 # ---------------------------------------------------------------- orchestration (main)
 
 SERVERS = ("granian", "gunicorn")
+# The WSGI application served; BENCH_FLAGS_APP names a wrapper of it for a diagnosis run
+# (e.g. one timing each request in the server), found on the caller's PYTHONPATH.
+APP = os.environ.get("BENCH_FLAGS_APP", "engage.wsgi:application")
 WORKERS, THREADS = 1, 2  # the flag API's own server process (docs/operations.md)
 
 
@@ -368,8 +385,8 @@ def _server_command(server: str, port: int, workers: int, threads: int) -> list[
     if server == "granian":
         return [binary, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                 "--blocking-threads", str(threads), "--log-level", "warning", "--no-access-log",
-                "engage.wsgi:application"]
-    return [binary, "engage.wsgi:application", "-b", f"127.0.0.1:{port}", "-k", "gthread", "-w", str(workers),
+                APP]
+    return [binary, APP, "-b", f"127.0.0.1:{port}", "-k", "gthread", "-w", str(workers),
             "--threads", str(threads), "--keep-alive", "75", "--log-level", "warning", "--graceful-timeout", "10",
             "--preload"]
 
@@ -406,6 +423,27 @@ def _server_cpu(pid: int) -> float:
         except psutil.NoSuchProcess:
             pass
     return total
+
+
+def _server_waits(pid: int) -> dict[str, float]:
+    """Seconds the server's threads have spent so far runnable but not running (waiting for
+    a CPU: /proc/<pid>/task/<tid>/schedstat, second field) and on the CPU (first field).
+
+    Waiting for a CPU is what a busy machine adds to a request; a lock or I/O wait is not
+    in it. Threads that already ended are not counted (the server's live for the run)."""
+    import psutil
+
+    totals = {"run_queue": 0.0, "on_cpu": 0.0}
+    main = psutil.Process(pid)
+    for proc in [main, *main.children(recursive=True)]:
+        for task in Path(f"/proc/{proc.pid}/task").glob("*"):
+            try:
+                on_cpu, waiting, _ = (int(x) for x in (task / "schedstat").read_text().split())
+            except (OSError, ValueError):
+                continue
+            totals["run_queue"] += waiting / 1e9
+            totals["on_cpu"] += on_cpu / 1e9
+    return totals
 
 
 def _warm_up(port: int, info: dict, seconds: float = 3.0) -> None:
@@ -454,7 +492,7 @@ def _child(mode: str, env: dict, *args: str) -> subprocess.Popen:
 
 def run(quick: bool = False, seconds: float | None = None, rate: float = 500, workers: int = WORKERS, threads: int = THREADS,
         callers: int | None = None, contacts: int | None = None, concurrent_import: bool = True,
-        reuse: bool = False, server_name: str = "granian", import_nice: int = 0) -> dict:
+        reuse: bool = False, server_name: str = "granian", import_nice: int = 0, import_policy: str = "normal") -> dict:
     seconds = seconds or (5 if quick else 60)
     callers = callers or (3000 if quick else 12000)
     contacts = contacts or (30000 if quick else 250000)
@@ -465,7 +503,7 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{work / 'engage.sqlite3'}", DJANGO_SETTINGS_MODULE="engage.settings",
-               ENGAGE_VAR=str(work), PYTHONPATH=str(ROOT))
+               ENGAGE_VAR=str(work), PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     env.pop("ENGAGE_DEBUG", None)
     t = time.perf_counter()
     if not same:
@@ -484,14 +522,17 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
         _wait_for(port)
         _warm_up(port, info)
         if concurrent_import:
-            importer = _child("import-loop", env, str(seconds + 2), str(work / "import.json"), str(import_nice))
+            importer = _child("import-loop", env, str(seconds + 2), str(work / "import.json"), str(import_nice),
+                              import_policy)
             time.sleep(1.0)  # the import is under way before the first measured request
         load_before = os.getloadavg()[0]
         cpu_before = _server_cpu(server.pid)
+        waits_before = _server_waits(server.pid)
         loader = _child("load", env, str(port), str(numbers), str(rate), str(seconds), str(work / "load.json"), tag)
         loader.wait(timeout=seconds + 120)  # the generator stops itself 15 s after its last send
         load_after = os.getloadavg()[0]
         cpu_after = _server_cpu(server.pid)
+        waits_after = _server_waits(server.pid)
     finally:
         if loader is not None and loader.poll() is None:
             loader.kill()
@@ -510,7 +551,9 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
             "ping": _summary(results, "ping", seconds), "import": imported, "audited": int(audited),
             "force": {k: v if isinstance(v, int) else len(v) for k, v in info.items() if k != "key"},
             "loadavg": [load_before, load_after], "cpus": os.cpu_count(), "server": server_name,
-            "server_cpu_seconds": cpu_after - cpu_before, "loader_cpu_seconds": results["cpu_seconds"]}
+            "server_cpu_seconds": cpu_after - cpu_before, "loader_cpu_seconds": results["cpu_seconds"],
+            "server_run_queue_seconds": waits_after["run_queue"] - waits_before["run_queue"],
+            "generator_lateness_ms": results.get("lateness_ms")}
 
 
 def report(r: dict) -> None:
@@ -521,6 +564,8 @@ def report(r: dict) -> None:
         i = r["import"]
         priority = (f"at nice {i['nice']}, a lower CPU priority than the server" if i["nice"]
                     else "at the same CPU priority as the server")
+        if i.get("policy", "normal") != "normal":
+            priority += f", scheduling policy SCHED_{i['policy'].upper()}"
         print(f"concurrent import: {i['importer']}, {i['rows']} rows in {i['seconds']:.0f} s "
               f"({i['rows'] / i['seconds']:.0f} rows/s), {priority}")
     print(f"machine: {r['cpus']} CPUs, 1-min load average {r['loadavg'][0]:.1f} before / {r['loadavg'][1]:.1f} after "
@@ -535,6 +580,13 @@ def report(r: dict) -> None:
         print(f"server CPU: {r['server_cpu_seconds']:.1f} s for {answered} answered requests = {per:.2f} ms per request "
               f"(capacity about {r['cpus'] * 1000 / per:.0f} req/s on {r['cpus']} idle CPUs, before the import's share); "
               f"load generator {r['loader_cpu_seconds'] * 1000 / answered:.2f} ms per request")
+        if r.get("server_run_queue_seconds") is not None:
+            print(f"server threads waiting for a CPU (runnable, not running): {r['server_run_queue_seconds']:.2f} s = "
+                  f"{r['server_run_queue_seconds'] * 1000 / answered:.2f} ms per request")
+    late = r.get("generator_lateness_ms")
+    if late:
+        print(f"load generator woke late for its sends (its own share of the latency): p50 {late['p50']:.2f} ms, "
+              f"p99 {late['p99']:.2f} ms, max {late['max']:.1f} ms")
     if f["unanswered"] or p["unanswered"]:
         print(f"not answered within 15 s of the last send (counted as errors): flags {f['unanswered']}, ping {p['unanswered']}")
     ok = f["requests"] - f["errors"]
@@ -553,6 +605,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-import", action="store_true", help="no concurrent import (to see its effect)")
     parser.add_argument("--import-nice", type=int, default=0, metavar="N",
                         help="run the concurrent import at nice N (a lower CPU priority than the server)")
+    parser.add_argument("--import-policy", choices=("normal", "idle"), default="normal",
+                        help="the concurrent import's Linux scheduling policy (idle: SCHED_IDLE)")
     parser.add_argument("--server", default="granian",
                         help="granian, gunicorn, or both in turn on the same database: granian,gunicorn")
     parser.add_argument("--reuse", action="store_true", help="keep the populated database of the last run of this size")
@@ -564,7 +618,7 @@ def main(argv: list[str] | None = None) -> None:
     for k, server in enumerate(servers):
         result = run(quick=args.quick, seconds=args.seconds, rate=args.rate, workers=args.workers, threads=args.threads,
                      concurrent_import=not args.no_import, reuse=args.reuse or k > 0, server_name=server,
-                     import_nice=args.import_nice)
+                     import_nice=args.import_nice, import_policy=args.import_policy)
         print(json.dumps(result, indent=2)) if args.json else report(result)
 
 
@@ -573,7 +627,7 @@ if __name__ == "__main__":
     if mode == "populate":
         populate(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif mode == "import-loop":
-        import_loop(float(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+        import_loop(float(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else "normal")
     elif mode == "load":
         load(int(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), Path(sys.argv[6]), sys.argv[7])
     else:

@@ -1,6 +1,7 @@
 import atexit
 import gc
 import os
+import sys
 
 from django.core.wsgi import get_wsgi_application
 
@@ -19,3 +20,9 @@ application = wrap(django_application)
 # the interpreter's own teardown still finalizes those objects.
 gc.freeze()
 atexit.register(gc.unfreeze)
+
+# A request thread waiting for the GIL gets it when the holder blocks, or after the switch
+# interval (5 ms by default). The flag server's request threads hold it about 0.3 ms a
+# lookup, but the audit writer or a slow page can hold it for milliseconds of pure Python:
+# 1 ms bounds what a ringing phone's lookup waits behind them (docs/flags.md).
+sys.setswitchinterval(0.001)
