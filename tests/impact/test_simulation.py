@@ -97,3 +97,13 @@ def test_fit_moves_far_off_hours_in_growing_steps():
     short = [1] * 24
     fitted = fit(calls, 10, start=short)
     assert abs(fitted.result.service_level - observed(calls, 10).service_level) <= 0.03
+
+
+def test_replay_matches_an_independent_fifo_queue_call_by_call():
+    # With a constant roster and no misdials, the generator above is the same M/M/N queue:
+    # every call's wait must come out the same, across hours and busy spells.
+    flat = [4] * 24
+    calls = fifo_queue(2, [r * 1.4 for r in RATE], flat, aht=240, seed=6, misdial=0.0)
+    waits = simulation.replay(calls.arrived, calls.talk, flat, horizon=float(calls.arrived[-1]) + 6 * 3600)
+    assert calls.wait.max() > 60  # queues do build up
+    np.testing.assert_allclose(waits, calls.wait, atol=1e-6)
