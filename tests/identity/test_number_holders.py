@@ -35,6 +35,14 @@ def test_a_frequent_callers_number_keeps_its_quiet_stretches():
     assert len(set(callers_of(*calls, after_holiday))) == 1
 
 
+def test_a_nameless_busy_number_keeps_its_quiet_stretches():
+    """A silent nuisance caller never gives a name; a holder with five calls is busy."""
+    calls = [at(add_contact("07700 900706"), d / 24) for d in range(5)]
+    later = at(add_contact("07700 900706"), 12)
+    resolve_full()
+    assert len(set(callers_of(*calls, later))) == 1
+
+
 def test_calls_within_a_week_of_each_other_stay_one_holder():
     calls = [at(add_contact("07700 900702", name="Ada Brown" if d == 0 else ""), d * 5) for d in range(4)]
     resolve_full()
@@ -58,6 +66,7 @@ def test_holder_index_leaves_long_nameless_stretches_with_the_caller_before_them
     events = [(0, 1, "brown")] + [(10 * DAY + i, 2 + i, "") for i in range(3)]
     assert _holder_index(events, {}, gap=7 * DAY, max_alone=2) == [0, 0, 0, 0]
     assert _holder_index(events[:3], {}, gap=7 * DAY, max_alone=2) == [0, 1, 1]
+    assert _holder_index(events[:3], {}, gap=7 * DAY, max_alone=2, frequent=True) == [0, 0, 0]
 
 
 def test_recycled_numbers_when_turned_on_are_split_by_name_blocks_not_shared(settings, tmp_path):

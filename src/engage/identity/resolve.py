@@ -249,25 +249,23 @@ def _surname_groups(candidates: dict[str, list[str]], similarity: float) -> dict
 
 def _number_holders(records: list[Record], shared: set[str], cfg: dict) -> dict[int, str]:
     """contact -> the number it is linked on, told apart by holder: "+447700900123" for
-    the number's first (or only named) holder, "+447700900123#2" and so on for others.
-    A recycled number (names in blocks, `_recycled`) changes holder at the longest
-    silence between two names; a silence longer than `holder_gap_days` with no name
-    on the far side also starts a new holder (0: off). Contacts of the same name on
-    either side of a silence stay one holder."""
+    the number's first holder, "+447700900123#1" and so on for the others (docs/identity.md,
+    "numbers that change hands"). Only contacts of a later holder are in the result.
+    A short nameless stretch set apart by silences longer than `holder_gap_days` is a
+    holder of its own, unless a frequent caller uses the number; a recycled number
+    (names in blocks, `_recycled`) also changes holder between two names."""
     gap = int(float(cfg["holder_gap_days"]) * 86_400)
+    busy = int(cfg["unique_name_min_contacts"])
     timeline: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    name_count: Counter = Counter()  # a frequent caller's name: their number keeps its quiet stretches
-    frequent_name: dict[str, str] = {}
+    names_on: dict[str, set[str]] = defaultdict(set)
+    name_count: Counter = Counter()  # contacts per full name in the whole force
     for rec in records:
         full = name_key(rec.name).full
         name_count[full] += 1
         if rec.phone and rec.phone not in shared:
             timeline[rec.phone].append((rec.arrived, rec.contact_id, _surname(rec)))
             if full:
-                frequent_name.setdefault(rec.phone, full)
-                if name_count[full] > name_count[frequent_name[rec.phone]]:
-                    frequent_name[rec.phone] = full
-    busy = int(cfg["unique_name_min_contacts"])
+                names_on[rec.phone].add(full)
     several = {p: sorted({s for _, _, s in ev if s}) for p, ev in timeline.items()}
     groups = _surname_groups({p: n for p, n in several.items() if len(n) > 1}, float(cfg["shared_name_similarity"]))
     out: dict[int, str] = {}
@@ -275,9 +273,10 @@ def _number_holders(records: list[Record], shared: set[str], cfg: dict) -> dict[
         if len(events) < 2 or (gap <= 0 and phone not in groups):
             continue
         events.sort()
-        known_busy = name_count[frequent_name.get(phone, "")] >= busy and phone in frequent_name
-        holders = _holder_index(events, groups.get(phone, {}), gap, int(cfg["holder_max_contacts"]),
-                                1 if known_busy else busy)
+        # A frequent caller's number keeps its quiet stretches: their odd call after a
+        # holiday is still theirs.
+        frequent = any(name_count[n] >= busy for n in names_on.get(phone, ()))
+        holders = _holder_index(events, groups.get(phone, {}), gap, int(cfg["holder_max_contacts"]), busy, frequent)
         for contact, holder in zip((c for _, c, _ in events), holders):
             if holder:
                 out[contact] = f"{phone}#{holder}"
@@ -285,11 +284,14 @@ def _number_holders(records: list[Record], shared: set[str], cfg: dict) -> dict[
 
 
 def _holder_index(events: list[tuple[int, int, str]], groups: dict[str, int], gap: int,
-                  max_alone: int = 2, busy: int = 5) -> list[int]:
-    """Holder per event (time-sorted (when, contact, surname)): segments cut at each
-    change of name (at the longest silence between the two names) and at silences
-    longer than `gap`; segments carrying the same name are one holder, nameless
-    segments a holder each."""
+                  max_alone: int = 2, busy: int = 5, frequent: bool = False) -> list[int]:
+    """Holder index per event (time-sorted (when, contact, surname); `groups` maps a
+    surname to its near-spelling group). The timeline is cut at each change of name (at
+    the longest silence between the two names) and at silences longer than `gap`.
+    Stretches carrying the same name are one holder. A nameless stretch of at most
+    `max_alone` contacts is a holder of its own, unless the number is `frequent` (a
+    frequent caller's name is on it) or some holder has `busy` contacts on it; other
+    nameless stretches go with the named holder before them (else the first one)."""
     label = [groups.get(s, s) if s else None for _, _, s in events]
     cut = [False] * len(events)
     last_named = None
@@ -314,21 +316,20 @@ def _holder_index(events: list[tuple[int, int, str]], groups: dict[str, int], ga
     size: Counter = Counter()
     for n, (segment, name) in enumerate(zip(segments, names)):
         size[name if name is not None else ("stretch", n)] += len(segment)
-    # A frequent caller's number (some holder with `busy` contacts) keeps its quiet
-    # stretches: a busy caller's odd call after a silence is still theirs.
-    busy_number = max(size.values()) >= busy
+    # A busy caller's odd call after a silence is still theirs.
+    busy_number = frequent or max(size.values()) >= busy
     keys: list = []
     for n, (segment, name) in enumerate(zip(segments, names)):
         # A nameless stretch is a holder of its own only when it is short (a member of
         # the public's one or two calls); a longer one is the caller next to it.
         alone = name is None and len(segment) <= max_alone and not busy_number
         keys.append(name if name is not None else (("alone", n) if alone else None))
-    named = [k for k in keys if k is not None and not (isinstance(k, tuple) and k[0] == "alone")]
-    previous = named[0] if named else ("busy",)
+    named = [name for name in names if name is not None]
+    previous = named[0] if named else ("nameless",)
     for n, key in enumerate(keys):
         if key is None:
             keys[n] = previous
-        elif key in named:
+        elif names[n] is not None:
             previous = key
     index_of: dict = {}
     holders: list[int] = []
