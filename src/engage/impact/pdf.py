@@ -35,8 +35,14 @@ def weasyprint() -> ModuleType:
 def _import_weasyprint() -> ModuleType:
     if "weasyprint" in sys.modules:
         return sys.modules["weasyprint"]
-    real = ctypes.util.find_library
-    ctypes.util.find_library = _not_found
+    real, importing = ctypes.util.find_library, threading.get_ident()
+
+    def not_found(name: str) -> str | None:
+        # Only this thread's lookups (WeasyPrint's) are cut short; another thread's
+        # lookup at the same moment gets the real search.
+        return None if threading.get_ident() == importing else real(name)
+
+    ctypes.util.find_library = not_found
     try:
         import weasyprint
         return weasyprint
@@ -48,10 +54,6 @@ def _import_weasyprint() -> ModuleType:
         ctypes.util.find_library = real
     import weasyprint
     return weasyprint
-
-
-def _not_found(name: str) -> None:
-    return None
 
 
 def html_to_pdf(html: str, base_url: str) -> tuple[bytes, int]:
