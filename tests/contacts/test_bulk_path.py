@@ -130,6 +130,14 @@ def test_files_the_bulk_path_cannot_read_exactly_go_row_by_row(tmp_path):
     assert vector.read_file(path, 2, "cp1252", ",") is None
 
 
+def _foreign_keys() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "contacts_sourcerecord").values()
+        return {info["columns"][0] for info in constraints if info["foreign_key"]}
+
+
 def _contact_indexes(table: str = "contacts_contact") -> set[str]:
     from django.db import connection
 
@@ -157,23 +165,29 @@ def test_a_big_load_rebuilds_the_indexes_it_dropped_and_a_killed_one_is_repaired
         spied = (plan, "_batch_tables") if planned else (ingest, "_commit")
         real_write = getattr(*spied)
         monkeypatch.setattr(*spied, lambda *a, w=real_write: (
-            seen.append((_contact_indexes(), _contact_indexes("contacts_sourcerecord"))), w(*a))[1])
+            seen.append((_contact_indexes(), _contact_indexes("contacts_sourcerecord"), _foreign_keys())), w(*a))[1])
         results = ingest_files([(paths["calls"], "calls"), (paths["acd"], "acd")], defer=True)
         assert [r.source for r in results] == ["calls", "acd"] and results[0].imported > 500
-        assert seen and all(contact == set() for contact, _ in seen)  # no contact index during the load
-        # The plan needs no look-up either: it drops those of the source rows too (their unique key stays).
-        assert all(("source_record_link" in source) != planned for _, source in seen)
+        assert seen and all(contact == set() for contact, _, _ in seen)  # no contact index during the load
+        # The plan needs no look-up either: it drops those of the source rows too (their unique key stays),
+        # and on PostgreSQL their foreign keys (checked row by row otherwise).
+        assert all(("source_record_link" in source) != planned for _, source, _ in seen)
+        assert all(fks == ({"contact_id", "run_id"} if not planned or not store.is_postgres() else set())
+                   for _, _, fks in seen)
         assert _contact_indexes() == before and _contact_indexes("contacts_sourcerecord") == lookups  # all back
+        assert _foreign_keys() == {"contact_id", "run_id"}
         monkeypatch.setattr(*spied, real_write)
 
     # A load killed after dropping them: the next run of any kind puts them back.
     from django.db import connection
 
-    store.drop_deferrable_indexes(connection.cursor())
+    store.drop_deferrable_indexes(connection.cursor(), lookups=True)
+    store.drop_source_foreign_keys(connection.cursor())
     assert _contact_indexes() == set()
     monkeypatch.setattr(ingest, "_settings", real)
     ingest_rows("digital", [{"contact_id": "W1", "channel": "webchat", "started_at": "2025-05-01T09:00:00Z"}], defer=True)
-    assert _contact_indexes() == before
+    assert _contact_indexes() == before and _contact_indexes("contacts_sourcerecord") == lookups
+    assert _foreign_keys() == {"contact_id", "run_id"}
 
 
 @pytest.mark.django_db

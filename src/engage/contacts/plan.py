@@ -205,6 +205,7 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
         store.lock_for_import(cursor)
         if _deferring():  # the load rebuilds every deferrable index at its end (ingest._bulk_load)
             store.drop_deferrable_indexes(cursor, lookups=True)
+            store.drop_source_foreign_keys(cursor)
         first_id = store.reserve_contact_ids(cursor, len(groups))
     ids = pl.DataFrame({"group": groups, "contact_id": pl.int_range(
         first_id, first_id + len(groups), dtype=pl.Int64, eager=True)})

@@ -225,8 +225,44 @@ def drop_deferrable_indexes(cursor, lookups: bool = False) -> None:
         cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
 
 
+def _source_foreign_keys() -> list:
+    from engage.contacts.models import SourceRecord
+
+    return [f for f in SourceRecord._meta.concrete_fields if f.many_to_one and f.db_constraint]
+
+
+def drop_source_foreign_keys(cursor) -> None:
+    """PostgreSQL: drop the source rows' foreign keys for a one-pass plan (ensure_indexes adds them back).
+
+    Each checks every COPY'd row with a query that also locks the contact's row (FOR
+    KEY SHARE, a write to every new contact); added back, the constraint checks all
+    rows in one join. The plan allocates the ids it writes, so nothing can fail that check.
+    """
+    if not is_postgres():
+        return
+    cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [SOURCE])
+    for (name,) in cursor.fetchall():
+        cursor.execute(f'ALTER TABLE {SOURCE} DROP CONSTRAINT "{name}"')
+
+
+def _ensure_source_foreign_keys(cursor) -> None:
+    if not is_postgres():
+        return
+    cursor.execute(
+        "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] "
+        "WHERE c.conrelid = %s::regclass AND c.contype = 'f'", [SOURCE])
+    present = {name for (name,) in cursor.fetchall()}
+    from engage.contacts.models import SourceRecord
+
+    editor = connection.SchemaEditorClass(connection, collect_sql=True)  # Django's own definition, SQL only
+    for field in _source_foreign_keys():
+        if field.column not in present:
+            cursor.execute(str(editor._create_fk_sql(SourceRecord, field, "_fk_%(to_table)s_%(to_column)s")))
+
+
 def ensure_indexes(cursor) -> None:
-    """Rebuild any index a bulk load dropped (one query when they all exist)."""
+    """Rebuild any index (and PostgreSQL foreign key) a bulk load dropped (one query when they all exist)."""
+    _ensure_source_foreign_keys(cursor)
     indexes = _deferrable_indexes(connection.vendor) + _lookup_indexes(connection.vendor)
     names = [name for name, _sql in indexes]
     marks = ", ".join(["%s"] * len(names))
