@@ -256,23 +256,33 @@ def _number_holders(records: list[Record], shared: set[str], cfg: dict) -> dict[
     (names in blocks, `_recycled`) also changes holder between two names."""
     gap = int(float(cfg["holder_gap_days"]) * 86_400)
     busy = int(cfg["unique_name_min_contacts"])
+    # Names are normalised once per distinct spelling (a million contacts hold far fewer).
+    raw_count = Counter(rec.name for rec in records)
+    key_of = {raw: name_key(raw) for raw in raw_count}
+    name_count: Counter = Counter()  # contacts per full name in the whole force
+    for raw, n in raw_count.items():
+        name_count[key_of[raw].full] += n
     timeline: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
     names_on: dict[str, set[str]] = defaultdict(set)
-    name_count: Counter = Counter()  # contacts per full name in the whole force
+    surnames_on: dict[str, set[str]] = defaultdict(set)
     for rec in records:
-        full = name_key(rec.name).full
-        name_count[full] += 1
         if rec.phone and rec.phone not in shared:
-            timeline[rec.phone].append((rec.arrived, rec.contact_id, _surname(rec)))
-            if full:
-                names_on[rec.phone].add(full)
-    several = {p: sorted({s for _, _, s in ev if s}) for p, ev in timeline.items()}
-    groups = _surname_groups({p: n for p, n in several.items() if len(n) > 1}, float(cfg["shared_name_similarity"]))
+            key = key_of[rec.name]
+            surname = key.surname or (_surname(rec) if rec.email else "")
+            timeline[rec.phone].append((rec.arrived, rec.contact_id, surname))
+            if key.full:
+                names_on[rec.phone].add(key.full)
+            if surname:
+                surnames_on[rec.phone].add(surname)
+    groups = _surname_groups({p: sorted(n) for p, n in surnames_on.items() if len(n) > 1},
+                             float(cfg["shared_name_similarity"]))
     out: dict[int, str] = {}
     for phone, events in timeline.items():
         if len(events) < 2 or (gap <= 0 and phone not in groups):
             continue
         events.sort()
+        if phone not in groups and all(b[0] - a[0] <= gap for a, b in zip(events, events[1:])):
+            continue  # one name or none, and no long silence: one holder
         # A frequent caller's number keeps its quiet stretches: their odd call after a
         # holiday is still theirs.
         frequent = any(name_count[n] >= busy for n in names_on.get(phone, ()))
