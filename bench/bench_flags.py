@@ -12,7 +12,9 @@
    (gthread) for comparison, or both in turn on the same database.
 3. A concurrent import runs for the whole measurement: the live-feed importer
    (engage.contacts.ingest.ingest_rows, with identity and detection receivers), flat out,
-   at the server's CPU priority unless --import-nice says otherwise (the report says which).
+   at the server's CPU priority unless --import-nice says otherwise (the report says which),
+   in a session of its own as a separate job or service would run (--import-session shared
+   runs it in the server's session: one Linux autogroup, docs/operations.md).
 4. An open-loop load generator in a separate process (asyncio Protocols on raw HTTP/1.1
    keep-alive connections, kept cheap because it shares the machine with the server)
    sends GET /api/flags/{number} at a fixed rate (flagged, known-unflagged and unknown
@@ -21,7 +23,9 @@
    figures instead of silently slowing the generator (no coordinated omission).
 5. After the server stops, every successful flag lookup must have its audit row.
 The server's and the generator's CPU time per request are reported: they depend much
-less than latency on what else the machine is doing (contention still inflates them).
+less than latency on what else the machine is doing (contention still inflates them). So
+are the time the server's threads waited for a CPU and how late the generator itself woke
+for its sends: on a shared machine they say how much of the tail is CPU scheduling.
 """
 from __future__ import annotations
 
@@ -129,7 +133,7 @@ def populate(out: Path, callers: int, contacts: int, seed: int = 7) -> None:
 
 # ---------------------------------------------------------------- concurrent import (child)
 
-def import_loop(seconds: float, out: Path, nice: int = 0, policy: str = "normal") -> None:
+def import_loop(seconds: float, out: Path, nice: int = 0, policy: str = "normal", cpus: str = "") -> None:
     """Import new calls flat out for `seconds` through the live-feed importer (validation,
     identity and detection on every batch), at CPU priority `nice` and scheduling `policy`
     ("normal", or "idle": Linux SCHED_IDLE, as `chrt --idle 0` or systemd's
@@ -144,6 +148,8 @@ def import_loop(seconds: float, out: Path, nice: int = 0, policy: str = "normal"
         # Any runnable normal task preempts a SCHED_IDLE one at once, whatever its nice:
         # nice only sets CPU shares, not how soon a waking server thread gets the core.
         os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    if cpus:  # as systemd's CPUAffinity= keeps a batch job off the cores left to the live service
+        os.sched_setaffinity(0, {int(c) for c in cpus.split(",")})
     django.setup()
     from django.utils import timezone
 
@@ -168,7 +174,7 @@ def import_loop(seconds: float, out: Path, nice: int = 0, policy: str = "normal"
         ingest_rows("calls", rows, file_name="bench-import", defer=False)
         rows_done += len(rows)
     elapsed = time.monotonic() - started
-    out.write_text(json.dumps({"rows": rows_done, "seconds": elapsed, "nice": nice, "policy": policy,
+    out.write_text(json.dumps({"rows": rows_done, "seconds": elapsed, "nice": nice, "policy": policy, "cpus": cpus,
                                "importer": "ingest_rows (live-feed importer)"}))
 
 
@@ -337,14 +343,14 @@ class _OpenLoop:
 
 
 async def _load(port: int, schedule: list[tuple[float, str, str]], key: str, connections: int, tag: str,
-                grace: float = 15.0) -> tuple[list[tuple[str, float, int, float]], list[float]]:
+                grace: float = 15.0) -> tuple[list[tuple[str, float, int, float]], list[float], float]:
     """Send the schedule open-loop; stop `grace` s after the last send time. A request not
     answered by then is missing from the results and counted as an error by the caller."""
     requests = [(offset, (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\n"
                           f"X-Purpose: {tag}\r\n\r\n").encode(), kind) for offset, path, kind in schedule]
     gen = _OpenLoop(port, requests, connections)
     results = await gen.run(grace)
-    return results, gen.lateness
+    return results, gen.lateness, gen.t0
 
 
 def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path, tag: str) -> None:
@@ -362,10 +368,11 @@ def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path, 
         schedule.append(((i + 0.5) / ping_rate, "/api/ping", "ping"))
     schedule.sort()
     cpu = time.process_time()
-    results, lateness = asyncio.run(_load(port, schedule, data["key"], connections=64, tag=tag))
+    results, lateness, t0 = asyncio.run(_load(port, schedule, data["key"], connections=64, tag=tag))
     lateness = sorted(x * 1000 for x in lateness)
     scheduled = {"flags": sum(1 for r in schedule if r[2] == "flags"), "ping": sum(1 for r in schedule if r[2] == "ping")}
     out.write_text(json.dumps({"scheduled": scheduled, "results": results, "cpu_seconds": time.process_time() - cpu,
+                               "t0_monotonic": t0,  # the schedule's origin, on the machine's monotonic clock
                                "lateness_ms": {"p50": _percentile(lateness, 50), "p99": _percentile(lateness, 99),
                                                "max": lateness[-1] if lateness else float("nan")}}))
 
@@ -486,13 +493,15 @@ def _summary(load: dict, kind: str, seconds: float) -> dict:
     }
 
 
-def _child(mode: str, env: dict, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([PY, "-m", "bench.bench_flags", mode, *args], env=env, cwd=ROOT)
+def _child(mode: str, env: dict, *args: str, own_session: bool = False) -> subprocess.Popen:
+    return subprocess.Popen([PY, "-m", "bench.bench_flags", mode, *args], env=env, cwd=ROOT,
+                            start_new_session=own_session)
 
 
 def run(quick: bool = False, seconds: float | None = None, rate: float = 500, workers: int = WORKERS, threads: int = THREADS,
         callers: int | None = None, contacts: int | None = None, concurrent_import: bool = True,
-        reuse: bool = False, server_name: str = "granian", import_nice: int = 0, import_policy: str = "normal") -> dict:
+        reuse: bool = False, server_name: str = "granian", import_nice: int = 0, import_policy: str = "normal",
+        import_cpus: str = "", import_session: str = "own") -> dict:
     seconds = seconds or (5 if quick else 60)
     callers = callers or (3000 if quick else 12000)
     contacts = contacts or (30000 if quick else 250000)
@@ -523,7 +532,7 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
         _warm_up(port, info)
         if concurrent_import:
             importer = _child("import-loop", env, str(seconds + 2), str(work / "import.json"), str(import_nice),
-                              import_policy)
+                              import_policy, import_cpus, own_session=import_session == "own")
             time.sleep(1.0)  # the import is under way before the first measured request
         load_before = os.getloadavg()[0]
         cpu_before = _server_cpu(server.pid)
@@ -566,6 +575,8 @@ def report(r: dict) -> None:
                     else "at the same CPU priority as the server")
         if i.get("policy", "normal") != "normal":
             priority += f", scheduling policy SCHED_{i['policy'].upper()}"
+        if i.get("cpus"):
+            priority += f", on CPU(s) {i['cpus']} only"
         print(f"concurrent import: {i['importer']}, {i['rows']} rows in {i['seconds']:.0f} s "
               f"({i['rows'] / i['seconds']:.0f} rows/s), {priority}")
     print(f"machine: {r['cpus']} CPUs, 1-min load average {r['loadavg'][0]:.1f} before / {r['loadavg'][1]:.1f} after "
@@ -607,6 +618,11 @@ def main(argv: list[str] | None = None) -> None:
                         help="run the concurrent import at nice N (a lower CPU priority than the server)")
     parser.add_argument("--import-policy", choices=("normal", "idle"), default="normal",
                         help="the concurrent import's Linux scheduling policy (idle: SCHED_IDLE)")
+    parser.add_argument("--import-cpus", default="", metavar="LIST",
+                        help="CPUs the concurrent import may run on, e.g. 0 (Linux affinity; default: any)")
+    parser.add_argument("--import-session", choices=("own", "shared"), default="own",
+                        help="the concurrent import in a session of its own, as a separate job or service runs "
+                             "(default), or in the server's session (one Linux autogroup: it eats the server's share)")
     parser.add_argument("--server", default="granian",
                         help="granian, gunicorn, or both in turn on the same database: granian,gunicorn")
     parser.add_argument("--reuse", action="store_true", help="keep the populated database of the last run of this size")
@@ -618,7 +634,8 @@ def main(argv: list[str] | None = None) -> None:
     for k, server in enumerate(servers):
         result = run(quick=args.quick, seconds=args.seconds, rate=args.rate, workers=args.workers, threads=args.threads,
                      concurrent_import=not args.no_import, reuse=args.reuse or k > 0, server_name=server,
-                     import_nice=args.import_nice, import_policy=args.import_policy)
+                     import_nice=args.import_nice, import_policy=args.import_policy,
+                     import_cpus=args.import_cpus, import_session=args.import_session)
         print(json.dumps(result, indent=2)) if args.json else report(result)
 
 
@@ -627,7 +644,7 @@ if __name__ == "__main__":
     if mode == "populate":
         populate(Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]))
     elif mode == "import-loop":
-        import_loop(float(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), sys.argv[5] if len(sys.argv) > 5 else "normal")
+        import_loop(float(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), *sys.argv[5:7])
     elif mode == "load":
         load(int(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), Path(sys.argv[6]), sys.argv[7])
     else:
