@@ -6,7 +6,10 @@ repeat callers with episodes, 300 with interventions, and a callback task per ab
 999 call. Then times each report page/command beside the bare SQL query behind it (the
 same figure straight off the contacts table) and prints the ratio; then each once more
 right after an import of one day's contacts (what a user meets: the aggregates rebuild
-the imported days, impact snapshots and the what-if roster are recomputed), rolled back.
+the imported days, impact snapshots and the what-if roster are recomputed), rolled back;
+then the commands once more, each in a fresh `engage` process (cold, then warm). Wall
+seconds are given with CPU seconds: the machine is shared, and the CPU figure is what
+the code itself costs.
 Env: BENCH_REPORTS_CONTACTS (default 5,000,000), BENCH_REPORTS_DB (default var/bench_reports.sqlite3).
 """
 from __future__ import annotations
