@@ -72,3 +72,41 @@ def test_a_worker_started_by_multiprocessing_flushes_at_exit(monkeypatch):
     child.join(30)
     assert child.exitcode == 0
     assert AuditEvent.objects.filter(purpose="worker exit").count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_writer_keeps_its_connection_while_busy_and_lets_it_go_when_idle(monkeypatch):
+    """Reconnecting every tick cost CPU under the GIL (docs/flags.md): one connection for a busy
+    spell; an idle server holds none (a new busy spell opens a new one)."""
+    import threading
+
+    from django.db.backends.signals import connection_created
+    from django.utils import timezone
+
+    monkeypatch.setitem(audit._settings(), "audit_flush_seconds", 0.05)
+    opened: list[str] = []
+
+    def on_connect(sender, connection, **kwargs) -> None:
+        opened.append(threading.current_thread().name)
+
+    connection_created.connect(on_connect)
+    buffer = audit.AuditBuffer()
+    try:
+        def busy_spell(tag: str) -> None:
+            for i in range(12):  # rows arriving across about ten flush intervals
+                buffer.add((timezone.now(), None, None, "lookup", "flag", f"+44770090{i:04d}", tag, "/api/flags/", None))
+                time.sleep(0.04)
+            deadline = time.monotonic() + 5
+            while AuditEvent.objects.filter(purpose=tag).count() < 12 and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+        busy_spell("busy 1")
+        assert opened.count("flag-audit-writer") == 1
+        time.sleep(0.3)  # idle ticks: the writer closes its connection
+        busy_spell("busy 2")
+        assert opened.count("flag-audit-writer") == 2
+    finally:
+        connection_created.disconnect(on_connect)
+        buffer.close()
+    assert AuditEvent.objects.filter(purpose__startswith="busy").count() == 24
