@@ -1,8 +1,9 @@
 """Caller resolution: contacts -> callers (docs/identity.md).
 
 1. Deterministic: one E.164 number is one caller, unless the number is shared
-   (configured, a SharedNumber row, or used by many distinct names). Withheld,
-   unavailable and invalid numbers are never numbers.
+   (configured, a SharedNumber row, or used by many distinct names). A number that
+   changed hands is one caller per holder, told apart by time (_number_holders).
+   Withheld, unavailable and invalid numbers are never numbers.
 2. Probabilistic: Splink over name, address/postcode, number, e-mail/handle links a
    person across numbers, attaches withheld-number contacts that give a name and
    address, and splits a shared number into its people (engage.identity.linkage).
@@ -468,7 +469,7 @@ def cluster(records: list[Record], shared: set[str], overrides: list[tuple[str, 
     for sa, sb in same_edges:
         uf.try_union(sa, sb)
 
-    # Deterministic: every signature on a number joins the number's busiest signature.
+    # Deterministic: every signature on a number (one holder's: _number_holders) joins its busiest signature.
     by_phone: dict[str, list[int]] = defaultdict(list)
     for sig, key in enumerate(keys):
         if key[0]:
