@@ -115,18 +115,24 @@ def write_frame(cursor, table: str, frame) -> None:
     """
     columns = ", ".join(frame.columns)
     if is_postgres():
-        import io
-
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
-            for part in frame.iter_slices(100_000):
-                out = io.BytesIO()
-                part.write_csv(out, include_header=False, null_value="\\N", quote_style="non_numeric")
-                copy.write(out.getvalue())
+        _copy_frame(cursor.cursor, table, frame)
         return
     marks = ", ".join(["?"] * frame.width)
     raw = cursor.cursor  # the driver's cursor: no Django placeholder rewriting per row
     for part in frame.iter_slices(50_000):
         raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", part.rows())
+
+
+def _copy_frame(raw_cursor, table: str, frame) -> None:
+    """COPY a frame into a PostgreSQL table through a psycopg cursor."""
+    import io
+
+    columns = ", ".join(frame.columns)
+    with raw_cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
+        for part in frame.iter_slices(100_000):
+            out = io.BytesIO()
+            part.write_csv(out, include_header=False, null_value="\\N", quote_style="non_numeric")
+            copy.write(out.getvalue())
 
 
 def allocate_contact_ids(cursor, n: int) -> list[int]:
@@ -359,10 +365,38 @@ class _QmarkCursor:
         self.raw.executemany(sql.replace("%s", "?"), list(rows))
 
 
+class PostgresWriter(FrameWriter):
+    """PostgreSQL through a psycopg connection of its own (Django's settings), usable from another thread."""
+
+    own_connection = True
+
+    def __init__(self):
+        self.conn = connection.Database.connect(**connection.get_connection_params())
+        self.conn.autocommit = True  # a transaction per batch(), nothing in between
+        self.raw = self.conn.cursor()
+
+    @contextlib.contextmanager
+    def batch(self):
+        with self.conn.transaction():
+            self.raw.execute(f"LOCK TABLE {SOURCE} IN SHARE ROW EXCLUSIVE MODE")  # as lock_for_import
+            yield
+
+    def cursor(self):
+        return self.raw
+
+    def write(self, table: str, frame) -> None:
+        _copy_frame(self.raw, table, frame)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def frame_writer() -> FrameWriter:
-    """The fastest writer usable now: ADBC on an SQLite file outside a transaction, else Django's."""
-    if is_postgres() or connection.in_atomic_block:
+    """The fastest writer usable now: a connection of its own outside a transaction, else Django's."""
+    if connection.in_atomic_block:
         return FrameWriter()
+    if is_postgres():
+        return PostgresWriter()
     try:
         import adbc_driver_sqlite.dbapi  # noqa: F401
     except ImportError:
