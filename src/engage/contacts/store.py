@@ -278,6 +278,8 @@ def ensure_indexes(cursor) -> None:
         cursor.execute(f"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", names)
     if cursor.fetchone()[0] == len(names):
         return
+    if is_postgres():  # the sorts of a million-row index in memory, not in temporary files (default 64 MB)
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for _name, sql in indexes:
         cursor.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
 
