@@ -307,7 +307,8 @@ def _batch_tables(batch: dict[str, pl.DataFrame], runs: dict[str, tuple[int, str
         pl.col("contact_id").alias("id"), *CONTACT_FIELDS, pl.lit(_now_text()).alias("imported_at")))]
     at = pl.col("at") + "+00:00" if pg else pl.col("at")
     for source, rows in batch.items():
-        tables.append((store.SOURCE, rows.select(
+        # In key order: the unique (system, source key) index then grows in order, not at random pages.
+        tables.append((store.SOURCE, rows.sort("key").select(
             "contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"),
             pl.lit(runs[source][1]).alias("file_name"), pl.col("line").alias("line_number"),
             pl.lit(runs[source][0], dtype=pl.Int64).alias("run_id"), at.alias("at"), pl.col("phone").alias("phone_e164"),
