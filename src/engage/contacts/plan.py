@@ -235,6 +235,13 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
             _announce(batch, results, defer)
         if pending is not None:
             pending.result()
+        if pool is not None and _deferring():
+            # The indexes go back now (ingest._bulk_load then finds them) while the writer's
+            # connection copies the load from the WAL into the database file: both at once.
+            pending = pool.submit(writer.checkpoint)
+            with transaction.atomic():
+                store.ensure_indexes(connection.cursor())
+            pending.result()
     finally:
         if pool is not None:
             pool.shutdown(wait=True)

@@ -308,6 +308,9 @@ class FrameWriter:
     def write(self, table: str, frame) -> None:
         write_frame(connection.cursor(), table, frame)
 
+    def checkpoint(self) -> None:
+        """Copy what is committed from the WAL into the database file (SQLite; nothing elsewhere)."""
+
     def close(self) -> None:
         pass
 
@@ -348,6 +351,10 @@ class AdbcSqliteWriter(FrameWriter):
     def write(self, table: str, frame) -> None:
         if frame.height:
             self.raw.adbc_ingest(table, frame, mode="append")
+
+    def checkpoint(self) -> None:
+        self.raw.execute("PRAGMA wal_checkpoint(PASSIVE)")  # never waits for other connections
+        self.raw.fetchall()
 
     def close(self) -> None:
         self.raw.close()
