@@ -380,20 +380,52 @@ def load(port: int, numbers_file: Path, rate: float, seconds: float, out: Path, 
 # ---------------------------------------------------------------- orchestration (main)
 
 SERVERS = ("granian", "gunicorn")
-# The WSGI application served; BENCH_FLAGS_APP names a wrapper of it for a diagnosis run
-# (e.g. one timing each request in the server), found on the caller's PYTHONPATH.
+# The WSGI application served; BENCH_FLAGS_APP names a wrapper of it for a diagnosis run,
+# found on the caller's PYTHONPATH (--timing serves timed_application, below).
 APP = os.environ.get("BENCH_FLAGS_APP", "engage.wsgi:application")
+TIMED_APP = "bench.bench_flags:timed_application"
+_timings: list[tuple[float, float, float]] = []
+
+
+def timed_application(environ: dict, start_response):
+    """engage.wsgi.application, timing each request inside the server process (--timing):
+    start (monotonic clock), wall and thread CPU seconds; written at the worker's exit to
+    $BENCH_FLAGS_TIMING.<pid>.json. Set apart from the end-to-end latency, it says whether a
+    slow request was slow in the application or waiting outside it."""
+    from engage.wsgi import application  # imported on first use: the bench's other processes don't load Engage
+
+    if not _timings:
+        import multiprocessing.util
+
+        multiprocessing.util.Finalize(None, _write_timings, exitpriority=20)  # granian's workers skip atexit
+    started, cpu = time.perf_counter(), time.thread_time()
+    try:
+        return application(environ, start_response)
+    finally:
+        _timings.append((started, time.perf_counter() - started, time.thread_time() - cpu))
+
+
+def _write_timings() -> None:
+    Path(f"{os.environ['BENCH_FLAGS_TIMING']}.{os.getpid()}.json").write_text(json.dumps(_timings))
+
+
+def _timing_summary(prefix: Path) -> dict:
+    rows = [r for f in prefix.parent.glob(prefix.name + ".*.json") for r in json.loads(f.read_text())]
+    wall = sorted(r[1] * 1000 for r in rows)
+    cpu = sorted(r[2] * 1000 for r in rows)
+    return {"requests": len(rows), **{f"wall_{p}": _percentile(wall, float(p.replace("_", "."))) for p in ("50", "99", "99_9")},
+            **{f"cpu_{p}": _percentile(cpu, float(p.replace("_", "."))) for p in ("50", "99", "99_9")}}
 WORKERS, THREADS = 1, 2  # the flag API's own server process (docs/operations.md)
 
 
-def _server_command(server: str, port: int, workers: int, threads: int) -> list[str]:
+def _server_command(server: str, port: int, workers: int, threads: int, app: str = APP) -> list[str]:
     """The production server's command line: granian (Rust HTTP, WSGI) or gunicorn (gthread)."""
     binary = str(Path(PY).with_name(server))
     if server == "granian":
         return [binary, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
                 "--blocking-threads", str(threads), "--log-level", "warning", "--no-access-log",
-                APP]
-    return [binary, APP, "-b", f"127.0.0.1:{port}", "-k", "gthread", "-w", str(workers),
+                app]
+    return [binary, app, "-b", f"127.0.0.1:{port}", "-k", "gthread", "-w", str(workers),
             "--threads", str(threads), "--keep-alive", "75", "--log-level", "warning", "--graceful-timeout", "10",
             "--preload"]
 
@@ -501,7 +533,7 @@ def _child(mode: str, env: dict, *args: str, own_session: bool = False) -> subpr
 def run(quick: bool = False, seconds: float | None = None, rate: float = 500, workers: int = WORKERS, threads: int = THREADS,
         callers: int | None = None, contacts: int | None = None, concurrent_import: bool = True,
         reuse: bool = False, server_name: str = "granian", import_nice: int = 0, import_policy: str = "normal",
-        import_cpus: str = "", import_session: str = "own") -> dict:
+        import_cpus: str = "", import_session: str = "own", timing: bool = False) -> dict:
     seconds = seconds or (5 if quick else 60)
     callers = callers or (3000 if quick else 12000)
     contacts = contacts or (30000 if quick else 250000)
@@ -514,6 +546,11 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
     env = dict(os.environ, DATABASE_URL=f"sqlite:///{work / 'engage.sqlite3'}", DJANGO_SETTINGS_MODULE="engage.settings",
                ENGAGE_VAR=str(work), PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     env.pop("ENGAGE_DEBUG", None)
+    timing_prefix = work / "timing"
+    if timing:
+        for old_file in work.glob("timing.*.json"):
+            old_file.unlink()
+        env["BENCH_FLAGS_TIMING"] = str(timing_prefix)
     t = time.perf_counter()
     if not same:
         subprocess.run([PY, "-m", "engage.cli", "migrate", "-v", "0"], env=env, check=True, cwd=ROOT)
@@ -525,7 +562,8 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
           f"(set up in {time.perf_counter() - t:.0f} s)", flush=True)
 
     port = _free_port()
-    server = subprocess.Popen(_server_command(server_name, port, workers, threads), env=env, cwd=ROOT)
+    server = subprocess.Popen(_server_command(server_name, port, workers, threads, TIMED_APP if timing else APP),
+                              env=env, cwd=ROOT)
     importer = loader = None
     try:
         _wait_for(port)
@@ -562,7 +600,8 @@ def run(quick: bool = False, seconds: float | None = None, rate: float = 500, wo
             "loadavg": [load_before, load_after], "cpus": os.cpu_count(), "server": server_name,
             "server_cpu_seconds": cpu_after - cpu_before, "loader_cpu_seconds": results["cpu_seconds"],
             "server_run_queue_seconds": waits_after["run_queue"] - waits_before["run_queue"],
-            "generator_lateness_ms": results.get("lateness_ms")}
+            "generator_lateness_ms": results.get("lateness_ms"),
+            "in_server": _timing_summary(timing_prefix) if timing else None}
 
 
 def report(r: dict) -> None:
@@ -594,6 +633,11 @@ def report(r: dict) -> None:
         if r.get("server_run_queue_seconds") is not None:
             print(f"server threads waiting for a CPU (runnable, not running): {r['server_run_queue_seconds']:.2f} s = "
                   f"{r['server_run_queue_seconds'] * 1000 / answered:.2f} ms per request")
+    t = r.get("in_server")
+    if t:
+        print(f"inside the server's application ({t['requests']} requests, warm-up included): wall p50 "
+              f"{t['wall_50']:.2f} / p99 {t['wall_99']:.2f} / p99.9 {t['wall_99_9']:.2f} ms, CPU p50 {t['cpu_50']:.2f} / "
+              f"p99 {t['cpu_99']:.2f} / p99.9 {t['cpu_99_9']:.2f} ms")
     late = r.get("generator_lateness_ms")
     if late:
         print(f"load generator woke late for its sends (its own share of the latency): p50 {late['p50']:.2f} ms, "
@@ -623,6 +667,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--import-session", choices=("own", "shared"), default="own",
                         help="the concurrent import in a session of its own, as a separate job or service runs "
                              "(default), or in the server's session (one Linux autogroup: it eats the server's share)")
+    parser.add_argument("--timing", action="store_true",
+                        help="time each request inside the server too (a wrapper of engage.wsgi; diagnosis)")
     parser.add_argument("--server", default="granian",
                         help="granian, gunicorn, or both in turn on the same database: granian,gunicorn")
     parser.add_argument("--reuse", action="store_true", help="keep the populated database of the last run of this size")
@@ -635,7 +681,8 @@ def main(argv: list[str] | None = None) -> None:
         result = run(quick=args.quick, seconds=args.seconds, rate=args.rate, workers=args.workers, threads=args.threads,
                      concurrent_import=not args.no_import, reuse=args.reuse or k > 0, server_name=server,
                      import_nice=args.import_nice, import_policy=args.import_policy,
-                     import_cpus=args.import_cpus, import_session=args.import_session)
+                     import_cpus=args.import_cpus, import_session=args.import_session,
+                     timing=args.timing)
         print(json.dumps(result, indent=2)) if args.json else report(result)
 
 
