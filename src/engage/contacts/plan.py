@@ -236,12 +236,7 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
         if pending is not None:
             pending.result()
         if pool is not None and _deferring():
-            # The indexes go back now (ingest._bulk_load then finds them) while the writer's
-            # connection copies the load from the WAL into the database file: both at once.
-            pending = pool.submit(writer.checkpoint)
-            with transaction.atomic():
-                store.ensure_indexes(connection.cursor())
-            pending.result()
+            _rebuild_indexes(pool, writer, pg)
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
@@ -251,6 +246,31 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
             _write_file_outcomes(connection.cursor(), files, results)
             _write_counters(connection.cursor(), results.values())
     return [results[f.source] for f in files]
+
+
+def _rebuild_indexes(pool: ThreadPoolExecutor, writer: store.FrameWriter, pg: bool) -> None:
+    """The indexes back now (ingest._bulk_load then finds them), using both connections at once.
+
+    PostgreSQL: each connection builds half of them (index builds on one table share
+    their lock), after the foreign keys (whose check locks the tables against them).
+    SQLite, one writer at a time: the writer's connection copies the load from the WAL
+    into the database file meanwhile.
+    """
+    with transaction.atomic():
+        store.ensure_foreign_keys(connection.cursor())
+        statements = store.missing_indexes(connection.cursor())
+    if pg:
+        pending = pool.submit(writer.create_indexes, statements[1::2])
+        statements = statements[::2]
+    else:
+        pending = pool.submit(writer.checkpoint)
+    with transaction.atomic():
+        cursor = connection.cursor()
+        if pg:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for sql in statements:
+            cursor.execute(sql)
+    pending.result()
 
 
 def _commit_batch(writer: store.FrameWriter, first: bool, tables: list, counts: dict[str, int], files: list[_File],

@@ -251,7 +251,8 @@ def drop_source_foreign_keys(cursor) -> None:
         cursor.execute(f'ALTER TABLE {SOURCE} DROP CONSTRAINT "{name}"')
 
 
-def _ensure_source_foreign_keys(cursor) -> None:
+def ensure_foreign_keys(cursor) -> None:
+    """PostgreSQL: add back any foreign key of the source rows a one-pass plan dropped."""
     if not is_postgres():
         return
     cursor.execute(
@@ -268,7 +269,16 @@ def _ensure_source_foreign_keys(cursor) -> None:
 
 def ensure_indexes(cursor) -> None:
     """Rebuild any index (and PostgreSQL foreign key) a bulk load dropped (one query when they all exist)."""
-    _ensure_source_foreign_keys(cursor)
+    ensure_foreign_keys(cursor)
+    statements = missing_indexes(cursor)
+    if statements and is_postgres():  # the sorts of a million-row index in memory, not in temporary files
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    for sql in statements:
+        cursor.execute(sql)
+
+
+def missing_indexes(cursor) -> list[str]:
+    """CREATE INDEX statements of the deferrable indexes not there now (one query when they all are)."""
     indexes = _deferrable_indexes(connection.vendor) + _lookup_indexes(connection.vendor)
     names = [name for name, _sql in indexes]
     marks = ", ".join(["%s"] * len(names))
@@ -277,11 +287,8 @@ def ensure_indexes(cursor) -> None:
     else:
         cursor.execute(f"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ({marks})", names)
     if cursor.fetchone()[0] == len(names):
-        return
-    if is_postgres():  # the sorts of a million-row index in memory, not in temporary files (default 64 MB)
-        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-    for _name, sql in indexes:
-        cursor.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+        return []
+    return [sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1) for _name, sql in indexes]
 
 
 # ---------------------------------------------------------------- frame writers (plan.py)
@@ -395,6 +402,13 @@ class PostgresWriter(FrameWriter):
 
     def write(self, table: str, frame) -> None:
         _copy_frame(self.raw, table, frame)
+
+    def create_indexes(self, statements: list[str]) -> None:
+        """Build indexes on this connection (beside another session building others: both cores)."""
+        with self.conn.transaction():
+            self.raw.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            for sql in statements:
+                self.raw.execute(sql)
 
     def close(self) -> None:
         self.conn.close()
