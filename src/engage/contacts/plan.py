@@ -235,6 +235,8 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
             _announce(batch, results, defer)
         if pending is not None:
             pending.result()
+        batch = tables = commit = None  # slices of the frames: they hold the frames' memory
+        frames.clear()  # all written: the rows' memory back before the index builds
         if pool is not None and _deferring():
             _rebuild_indexes(pool, writer, pg)
     finally:
