@@ -80,7 +80,12 @@ def load(files: list[tuple[Path, str]], defer: bool, progress: Callable[[str, in
     for f in parsed:
         f.parsed.good = None  # frames hold the rows now: memory
         f.run = _start_run(f)
-    results = _write(frames, parsed, s["bulk_batch_size"], s["region"], defer)
+    try:
+        results = _write(frames, parsed, s["bulk_batch_size"], s["region"], defer)
+    except BaseException as exc:  # as ingest._run records a failed run (a SIGKILL leaves them "running")
+        ImportRun.objects.filter(pk__in=[f.run.pk for f in parsed]).update(
+            status=ImportRun.Status.FAILED, ended_at=timezone.now(), message=str(exc)[:2000] or type(exc).__name__)
+        raise
     for f, result in zip(parsed, results):
         result.seconds = time.perf_counter() - started  # one plan for all files: each reports its wall time
         ImportRun.objects.filter(pk=f.run.pk).update(status=ImportRun.Status.COMPLETED, ended_at=timezone.now())
