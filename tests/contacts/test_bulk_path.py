@@ -271,3 +271,20 @@ def test_match_calls_is_match_incidents_for_every_number():
             want.update(match_incidents([(t, k) for p, t, k in calls if p == phone],
                                         [(t, k) for p, t, k in incidents if p == phone], tolerance))
         assert got == want
+
+
+@pytest.mark.django_db
+def test_a_plan_that_fails_records_its_runs_as_failed(tmp_path, monkeypatch):
+    from engage.contacts import plan
+    from engage.contacts.ingest import ingest_files
+
+    paths = write(tmp_path)
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(plan, "_commit_batch", broken)
+    with pytest.raises(OSError, match="disk full"):
+        ingest_files([(paths[source], source) for source in SOURCES_ORDER], defer=True)
+    assert set(ImportRun.objects.values_list("status", "message")) == {("failed", "disk full")}
+    assert not SourceRecord.objects.exists()
