@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import datetime as dt
 import hashlib
 import io
 import itertools
@@ -35,7 +36,9 @@ from engage.contacts.formats import (
     ALL_DATA_FIELDS, COLUMNS, DATA_FIELDS, FLAG_FIELDS, NUMBER_FIELDS, PARSERS, SOURCES, BadRow, Record, SkipRow,
     TimeParser,
 )
-from engage.contacts.joining import CONTACT_FIELDS, build_contact, build_contacts, match_incidents
+from engage.contacts.joining import (
+    CONTACT_FIELDS, WITHHELD_LINES, _ts, build_contact, build_contacts, match_incidents, match_withheld, no_cli,
+)
 from engage.contacts.models import Contact, ImportRun
 from engage.contacts.signals import contacts_imported
 
@@ -68,6 +71,8 @@ def _settings() -> dict:
     force = config.section("force")
     return {
         "tolerance": float(ingest.get("cc_call_tolerance_seconds", 900)),
+        # A no-number incident joins the one answered no-CLI call on its line (docs/formats.md).
+        "join_withheld": bool(ingest.get("join_withheld_calls", True)),
         "batch_size": int(ingest.get("batch_size", 5000)),
         # The bulk path's batches: one transaction each; a killed run keeps whole batches.
         "bulk_batch_size": int(ingest.get("bulk_batch_size", 100_000)),
@@ -323,6 +328,7 @@ class _Importer:
         self.source, self.run, self.file_name, self.cmap, self.defer = source, run, file_name, cmap, defer
         self.tolerance, self.batch_size, self.region = s["tolerance"], s["batch_size"], s["region"]
         self.bulk_batch_size = s["bulk_batch_size"]
+        self.join_withheld = s["join_withheld"]
         self.parse_time = TimeParser(cmap.timezone if cmap else s["timezone"], cmap.date_formats if cmap else None)
         self.parse_row = PARSERS[source]
         self.result = ImportResult(run_id=run.pk, source=source, file_name=file_name)
@@ -555,6 +561,8 @@ def _commit(cursor, source: str, batch: pl.DataFrame | list[Record], imp: _Impor
         _place_digital_incidents(cursor, rows, slot_of, slots)
     if source in ("calls", "cc"):
         _match_by_number(cursor, source, rows, slot_of, slots, moves, imp.tolerance)
+    if imp.join_withheld:
+        _match_withheld(cursor, source, _withheld_rows(source, batch, imp.region), slot_of, slots, moves, imp)
     for key in rows.keys:
         if key not in slot_of:
             slot_of[key] = slots.new()
@@ -773,3 +781,106 @@ def _match_by_number(cursor, source: str, rows: _Rows, slot_of, slots, moves, to
                     moves.append((sr_id, target, current))
             else:
                 slot_of[key] = target if target is not None else slots.new()
+
+
+# ---------------------------------------------------------------- the no-CLI join (joining.match_withheld)
+
+
+def _withheld_rows(source: str, batch: pl.DataFrame | list[Record], region: str) -> list[tuple[str, str, str, bool]]:
+    """The batch's rows that take part in the no-CLI join: (key, at, link or line, answered).
+
+    calls: no-CLI calls on a 999/101 line (link: their line); cc: incidents with no usable
+    number on such a line; acd: every row (link: its call_id; answered: not abandoned).
+    """
+    if source == "digital" or not len(batch):
+        return []
+    if isinstance(batch, list):
+        cols = [(r.key, r.at, r.phone, r.link, r.data.get("channel"), r.data.get("phone_raw"), r.data.get("abandoned"))
+                for r in batch]
+    else:
+        names = ["key", "at", "phone", "link", "channel", "phone_raw" if source != "acd" else "channel",
+                 "abandoned" if source == "acd" else "channel"]
+        cols = batch.select(*(pl.col(n).alias(f"c{i}") for i, n in enumerate(names))).rows()
+    if source == "acd":
+        return [(key, at, link, abandoned is False) for key, at, _p, link, _c, _r, abandoned in cols]
+    if source == "calls":
+        return [(key, at, channel, True) for key, at, phone, _l, channel, raw, _a in cols
+                if not phone and channel in WITHHELD_LINES and no_cli(raw, region)]
+    return [(key, at, channel, True) for key, at, phone, link, channel, _r, _a in cols
+            if not phone and not link and channel in WITHHELD_LINES]
+
+
+def _match_withheld(cursor, source: str, wrows: list, slot_of, slots, moves, imp: _Importer) -> None:
+    """Re-derive the no-CLI join of every incident the batch can affect (see joining.match_withheld).
+
+    A row at time t (a no-CLI call, its ACD row, a no-number incident) changes the joins of
+    incidents created within [t - tol, t + 2 tol] on its line; deciding those needs the rows
+    within [t - 3 tol, t + 3 tol]. So the result is the pure function of all rows whatever
+    the order and batches, as the number join is.
+    """
+    pg = store.is_postgres()
+    at = "at" if pg else "CAST(at AS TEXT)"
+    times = [_ts(t) for _k, t, _l, _a in wrows]
+    if source == "acd":  # an ACD row matters through its call-log row's time
+        links = {link for _k, _t, link, _a in wrows}
+        times = [_ts(t) for _l, t in store.select_in(cursor, f"SELECT link_key, {at} FROM {store.SOURCE} "
+                                                     "WHERE system = 'calls' AND phone_e164 = '' AND link_key {in}", links)]
+    if not times:
+        return
+    tol = dt.timedelta(seconds=imp.tolerance)
+    low, high = min(times), max(times)
+    cursor.execute(
+        f"SELECT id, contact_id, system, source_key, {at}, link_key, data FROM {store.SOURCE} "
+        "WHERE phone_e164 = '' AND at >= %s AND at <= %s AND system IN ('calls', 'cc')",
+        [store.db_time(str(low - 3 * tol), pg), store.db_time(str(high + 3 * tol), pg)])
+    calls, incidents, call_slot, inc_db = [], [], {}, {}
+    for sr_id, cid, system, key, t, link, data in cursor.fetchall():
+        data = json.loads(data) if data else {}
+        line = data.get("channel")
+        if line not in WITHHELD_LINES:
+            continue
+        if system == "calls" and no_cli(data.get("phone_raw"), imp.region):
+            calls.append((line, t, key, link))
+            call_slot[key] = ("c", cid)
+        elif system == "cc" and not link:
+            incidents.append((line, t, key))
+            inc_db[key] = (sr_id, cid)
+    for key, t, line, _a in wrows if source in ("calls", "cc") else ():
+        if source == "calls":
+            calls.append((line, t, key, key))
+            call_slot[key] = slot_of[key]
+        else:
+            incidents.append((line, t, key))
+    answered = _answered(cursor, {link for *_x, link in calls}, wrows if source == "acd" else [])
+    matched = match_withheld([(line, t, key) for line, t, key, link in calls if answered.get(link)], incidents,
+                             imp.tolerance)
+    _place_withheld(cursor, incidents, matched, call_slot, inc_db, (low - tol, high + 2 * tol), slot_of, slots, moves)
+
+
+def _answered(cursor, links: set[str], batch_acd: list) -> dict[str, bool]:
+    """call_id -> whether an ACD row of the call says answered (stored rows and the batch's)."""
+    out: dict[str, bool] = {}
+    for link, data in store.select_in(
+            cursor, f"SELECT link_key, data FROM {store.SOURCE} WHERE system = 'acd' AND link_key {{in}}", links):
+        out[link] = out.get(link, False) or json.loads(data or "{}").get("abandoned") is False
+    for _key, _at, link, answered in batch_acd:
+        out[link] = out.get(link, False) or answered
+    return out
+
+
+def _place_withheld(cursor, incidents, matched, call_slot, inc_db, span, slot_of, slots, moves) -> None:
+    """New incidents go to their call (or a contact of their own); stored ones within span move if their join changed."""
+    low, high = span
+    in_calls = {c for (c,) in store.select_in(
+        cursor, f"SELECT contact_id FROM {store.SOURCE} WHERE system = 'calls' AND contact_id {{in}}",
+        {cid for _sr, cid in inc_db.values()})}
+    for _line, t, key in incidents:
+        target = call_slot[matched[key]] if key in matched else None
+        if key not in inc_db:
+            slot_of[key] = target if target is not None else slots.new()
+        elif low <= _ts(t) <= high:
+            sr_id, current = inc_db[key]
+            if target is None and current in in_calls:
+                moves.append((sr_id, slots.new(), current))  # left its call: a contact of its own again
+            elif target is not None and target != ("c", current):
+                moves.append((sr_id, target, current))

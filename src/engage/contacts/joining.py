@@ -10,12 +10,13 @@ from __future__ import annotations
 import bisect
 import functools
 import datetime as dt
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 import polars as pl
 
 from engage.contacts.formats import ALL_DATA_FIELDS, FLAG_FIELDS, NUMBER_FIELDS
-from engage.identity.phones import PRESENT, normalise
+from engage.identity.phones import PRESENT, UNAVAILABLE, WITHHELD, normalise
 
 # Which source wins for a field several sources provide: ACD times are the switch's
 # own, the call log's CLI is the network's, C&C holds what the handler typed.
@@ -200,3 +201,44 @@ def match_incidents(
                 break
             i -= 1
     return result
+
+
+# Lines on which a no-number incident may join a no-CLI call (docs/formats.md, rule 4).
+WITHHELD_LINES = ("999", "101")
+
+
+def no_cli(raw: str | None, region: str = "GB") -> bool:
+    """A call-log CLI that names nobody: withheld, unavailable or empty (an invalid CLI is not one)."""
+    text = (raw or "").strip()
+    return not text or normalise(text, region).status in (WITHHELD, UNAVAILABLE)
+
+
+def match_withheld(
+    calls: Iterable[tuple[str, object, str]], incidents: Iterable[tuple[str, object, str]], tolerance_seconds: float
+) -> dict[str, str]:
+    """Join no-number incidents to answered no-CLI calls on their line: incident key -> call key.
+
+    Inputs are (line, time, key): the qualifying calls (no CLI, answered) and the incidents
+    with no usable number. An incident's candidates are the calls on its line that started
+    within the tolerance before (or at) its creation. It joins its call only when that call
+    is its ONE candidate and no other incident has that call as its one candidate: an
+    ambiguous join would merge two people. A pure function of the two sets, and local in
+    time (ingest._match_withheld relies on that: a row at t changes only incidents created
+    within [t - tol, t + 2 tol]).
+    """
+    tol = dt.timedelta(seconds=tolerance_seconds)
+    starts: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for line, at, key in calls:
+        starts[line].append((_ts(at), key))
+    for line_calls in starts.values():
+        line_calls.sort()
+    sole: dict[str, str] = {}
+    for line, at, key in incidents:
+        line_calls = starts.get(line, [])
+        created = _ts(at)
+        hi = bisect.bisect_right(line_calls, (created, "\uffff"))
+        lo = bisect.bisect_left(line_calls, (created - tol, ""))
+        if hi - lo == 1:
+            sole[key] = line_calls[lo][1]
+    wanted = Counter(sole.values())
+    return {inc: call for inc, call in sole.items() if wanted[call] == 1}

@@ -37,7 +37,9 @@ from django.utils import timezone
 
 from engage.contacts import store
 from engage.contacts.formats import DATA_FIELDS, TimeParser
-from engage.contacts.joining import CONTACT_FIELDS, build_contacts, match_incidents
+from engage.contacts.joining import (
+    CONTACT_FIELDS, WITHHELD_LINES, build_contacts, match_incidents, match_withheld, no_cli,
+)
 from engage.contacts.models import ImportRun
 from engage.contacts.signals import contacts_imported
 
@@ -76,7 +78,7 @@ def load(files: list[tuple[Path, str]], defer: bool, progress: Callable[[str, in
     if progress:
         for f in parsed:
             progress(str(f.path), 1, 2)
-    frames = assign_contacts({f.source: f.parsed.good for f in parsed}, s["tolerance"])
+    frames = assign_contacts({f.source: f.parsed.good for f in parsed}, s["tolerance"], s["join_withheld"], s["region"])
     for f in parsed:
         f.parsed.good = None  # frames hold the rows now: memory
         f.run = _start_run(f)
@@ -126,13 +128,17 @@ def _start_run(f: _File) -> ImportRun:
 # ---------------------------------------------------------------- joins, set-wise
 
 
-def assign_contacts(good: dict[str, pl.DataFrame], tolerance: float) -> dict[str, pl.DataFrame]:
+def assign_contacts(
+    good: dict[str, pl.DataFrame], tolerance: float, withheld: bool = True, region: str = "GB"
+) -> dict[str, pl.DataFrame]:
     """Each source's good rows with a `group` column: rows with the same group are one contact."""
     joined = []  # (cc key, group it joins)
     if "calls" in good and "cc" in good:
         pick = lambda source: good[source].filter(pl.col("matchable")).select("phone", "at", "key")  # noqa: E731
         joined.append(match_calls(pick("calls"), pick("cc"), tolerance).select(
             pl.col("incident").alias("key"), (pl.lit("t") + pl.col("call")).alias("joined")))
+        if withheld and "acd" in good:
+            joined.append(_withheld_incidents(good, tolerance, region))
     if "digital" in good and "cc" in good:
         joined.append(_digital_incidents(good["digital"], good["cc"]))
     out = {}
@@ -150,6 +156,25 @@ def _own_group(source: str) -> pl.Expr:
     if source in ("calls", "acd"):
         return (pl.lit("t") + pl.col("link")).alias("group")
     return (pl.lit("d" if source == "digital" else "i") + pl.col("key")).alias("group")
+
+
+def _withheld_incidents(good: dict[str, pl.DataFrame], tolerance: float, region: str) -> pl.DataFrame:
+    """(incident key, joined group): `joining.match_withheld` over all rows (a few thousand: no-CLI only).
+
+    A call qualifies when its call-log CLI names nobody and its ACD row says answered
+    (a call-log row alone does not qualify); an incident when it has no usable number.
+    """
+    lines = list(WITHHELD_LINES)
+    answered = good["acd"].filter(~pl.col("abandoned").fill_null(True))["link"].implode()
+    calls = good["calls"].filter(
+        (pl.col("phone").fill_null("") == "") & pl.col("channel").is_in(lines) & pl.col("link").is_in(answered)
+    ).select("channel", "at", "key", "phone_raw")
+    incidents = good["cc"].filter((pl.col("phone").fill_null("") == "") & (pl.col("link") == "") & pl.col("channel").is_in(lines))
+    pairs = match_withheld(
+        [(line, at, key) for line, at, key, raw in calls.iter_rows() if no_cli(raw, region)],
+        incidents.select("channel", "at", "key").iter_rows(), tolerance)
+    return pl.DataFrame({"key": list(pairs), "joined": ["t" + call for call in pairs.values()]},
+                        schema={"key": pl.String, "joined": pl.String})
 
 
 def _digital_incidents(digital: pl.DataFrame, cc: pl.DataFrame) -> pl.DataFrame:
