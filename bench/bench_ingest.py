@@ -12,7 +12,8 @@ load a force's exports, which on an empty store is one set-wise plan: docs/forma
 and, in the same run on the same files, DuckDB's `read_csv` of them as the raw-parsing
 baseline. Prints rows/s, elapsed, peak RSS of the importing processes and the ratio.
 Environment: BENCH_INGEST_DAYS (default 90), BENCH_INGEST_SCALE (default 5.8: about
-1M contacts), BENCH_INGEST_SKIP_PG=1 to skip PostgreSQL, BENCH_INGEST_PER_FILE=1 (above).
+1M contacts), BENCH_INGEST_SKIP_PG=1 to skip PostgreSQL, BENCH_INGEST_SKIP_SQLITE=1 to skip
+SQLite, BENCH_INGEST_PER_FILE=1 (above).
 """
 from __future__ import annotations
 
@@ -96,9 +97,11 @@ def main() -> None:
     print(f"files: {folder} ({size:.0f} MiB; synth says {expected:,} contacts)", flush=True)
     duck_s, duck_rows = _duckdb(folder)
     results = {}
-    with tempfile.TemporaryDirectory(prefix="engage-bench-") as tmp:
-        results["SQLite"] = _import_all(folder, f"sqlite:///{tmp}/bench.sqlite3")
-        peak_sqlite = _peak_children_mib()
+    peak_sqlite = 0.0
+    if os.environ.get("BENCH_INGEST_SKIP_SQLITE") != "1":
+        with tempfile.TemporaryDirectory(prefix="engage-bench-") as tmp:
+            results["SQLite"] = _import_all(folder, f"sqlite:///{tmp}/bench.sqlite3")
+            peak_sqlite = _peak_children_mib()
     if os.environ.get("BENCH_INGEST_SKIP_PG") != "1":
         from engage.testing.pgserver import running_server
 
