@@ -37,7 +37,7 @@ from engage.contacts.formats import (
     TimeParser,
 )
 from engage.contacts.joining import (
-    CONTACT_FIELDS, WITHHELD_LINES, _ts, build_contact, build_contacts, match_incidents, match_withheld, no_cli,
+    CONTACT_FIELDS, WITHHELD_LINES, build_contact, build_contacts, match_incidents, match_withheld, naive_utc, no_cli,
 )
 from engage.contacts.models import Contact, ImportRun
 from engage.contacts.signals import contacts_imported
@@ -739,7 +739,7 @@ def _match_by_number(cursor, source: str, rows: _Rows, slot_of, slots, moves, to
     phones = {phone for phone, ok in zip(rows.phones, rows.matchable) if ok}
     if not phones:
         return
-    at = "at" if store.is_postgres() else "CAST(at AS TEXT)"  # text, not parsed: _ts reads either
+    at = "at" if store.is_postgres() else "CAST(at AS TEXT)"  # text, not parsed: naive_utc reads either
     db_incs = store.select_in(
         cursor, f"SELECT id, contact_id, source_key, {at}, phone_e164 FROM {store.SOURCE} "
         "WHERE system = 'cc' AND link_key = '' AND phone_e164 {in}", phones)
@@ -797,10 +797,9 @@ def _withheld_rows(source: str, batch: pl.DataFrame | list[Record], region: str)
     if isinstance(batch, list):
         cols = [(r.key, r.at, r.phone, r.link, r.data.get("channel"), r.data.get("phone_raw"), r.data.get("abandoned"))
                 for r in batch]
-    else:
-        names = ["key", "at", "phone", "link", "channel", "phone_raw" if source != "acd" else "channel",
-                 "abandoned" if source == "acd" else "channel"]
-        cols = batch.select(*(pl.col(n).alias(f"c{i}") for i, n in enumerate(names))).rows()
+    else:  # a source without a field (acd: phone_raw; calls, cc: abandoned) gives None, as Record.data does
+        names = ("key", "at", "phone", "link", "channel", "phone_raw", "abandoned")
+        cols = batch.select(*(pl.col(n) if n in batch.columns else pl.lit(None).alias(n) for n in names)).rows()
     if source == "acd":
         return [(key, at, link, abandoned is False) for key, at, _p, link, _c, _r, abandoned in cols]
     if source == "calls":
@@ -820,10 +819,10 @@ def _match_withheld(cursor, source: str, wrows: list, slot_of, slots, moves, imp
     """
     pg = store.is_postgres()
     at = "at" if pg else "CAST(at AS TEXT)"
-    times = [_ts(t) for _k, t, _l, _a in wrows]
+    times = [naive_utc(t) for _k, t, _l, _a in wrows]
     if source == "acd":  # an ACD row matters through its call-log row's time
         links = {link for _k, _t, link, _a in wrows}
-        times = [_ts(t) for _l, t in store.select_in(cursor, f"SELECT link_key, {at} FROM {store.SOURCE} "
+        times = [naive_utc(t) for _l, t in store.select_in(cursor, f"SELECT link_key, {at} FROM {store.SOURCE} "
                                                      "WHERE system = 'calls' AND phone_e164 = '' AND link_key {in}", links)]
     if not times:
         return
@@ -878,7 +877,7 @@ def _place_withheld(cursor, incidents, matched, call_slot, inc_db, span, slot_of
         target = call_slot[matched[key]] if key in matched else None
         if key not in inc_db:
             slot_of[key] = target if target is not None else slots.new()
-        elif low <= _ts(t) <= high:
+        elif low <= naive_utc(t) <= high:
             sr_id, current = inc_db[key]
             if target is None and current in in_calls:
                 moves.append((sr_id, slots.new(), current))  # left its call: a contact of its own again

@@ -171,7 +171,8 @@ def _channel(ordered: list[tuple[str, str, dict]]) -> str:
     return next((c for c in channels if c != "other"), channels[0] if channels else "other")
 
 
-def _ts(text) -> dt.datetime:
+def naive_utc(text: str | dt.datetime) -> dt.datetime:
+    """A source row's time (the importer's naive-UTC text, or a database datetime) as naive UTC."""
     if isinstance(text, dt.datetime):
         return text.replace(tzinfo=None) if text.tzinfo is None else text.astimezone(dt.timezone.utc).replace(tzinfo=None)
     return dt.datetime.fromisoformat(text)
@@ -187,12 +188,12 @@ def match_incidents(
     Inputs are (time, key) pairs for ONE number; the result depends only on the sets.
     """
     tol = dt.timedelta(seconds=tolerance_seconds)
-    iso = dt.datetime.fromisoformat  # the importer's times are text: skip _ts's checks
-    call_list = sorted((iso(t) if type(t) is str else _ts(t), k) for t, k in calls)
+    iso = dt.datetime.fromisoformat  # the importer's times are text: skip naive_utc's checks
+    call_list = sorted((iso(t) if type(t) is str else naive_utc(t), k) for t, k in calls)
     starts = [t for t, _ in call_list]
     taken: set[int] = set()
     result: dict[str, str] = {}
-    for created, inc_key in sorted((_ts(t), k) for t, k in incidents):
+    for created, inc_key in sorted((naive_utc(t), k) for t, k in incidents):
         i = bisect.bisect_right(starts, created) - 1
         while i >= 0 and starts[i] >= created - tol:
             if i not in taken:
@@ -229,13 +230,13 @@ def match_withheld(
     tol = dt.timedelta(seconds=tolerance_seconds)
     starts: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
     for line, at, key in calls:
-        starts[line].append((_ts(at), key))
+        starts[line].append((naive_utc(at), key))
     for line_calls in starts.values():
         line_calls.sort()
     sole: dict[str, str] = {}
     for line, at, key in incidents:
         line_calls = starts.get(line, [])
-        created = _ts(at)
+        created = naive_utc(at)
         hi = bisect.bisect_right(line_calls, (created, "\uffff"))
         lo = bisect.bisect_left(line_calls, (created - tol, ""))
         if hi - lo == 1:
