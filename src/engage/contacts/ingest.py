@@ -822,8 +822,9 @@ def _match_withheld(cursor, source: str, wrows: list, slot_of, slots, moves, imp
     times = [naive_utc(t) for _k, t, _l, _a in wrows]
     if source == "acd":  # an ACD row matters through its call-log row's time
         links = {link for _k, _t, link, _a in wrows}
-        times = [naive_utc(t) for _l, t in store.select_in(cursor, f"SELECT link_key, {at} FROM {store.SOURCE} "
-                                                     "WHERE system = 'calls' AND phone_e164 = '' AND link_key {in}", links)]
+        stored_calls = store.select_in(cursor, f"SELECT link_key, {at} FROM {store.SOURCE} "
+                                       "WHERE system = 'calls' AND phone_e164 = '' AND link_key {in}", links)
+        times = [naive_utc(t) for _link, t in stored_calls]
     if not times:
         return
     tol = dt.timedelta(seconds=imp.tolerance)
@@ -868,7 +869,11 @@ def _answered(cursor, links: set[str], batch_acd: list) -> dict[str, bool]:
 
 
 def _place_withheld(cursor, incidents, matched, call_slot, inc_db, span, slot_of, slots, moves) -> None:
-    """New incidents go to their call (or a contact of their own); stored ones within span move if their join changed."""
+    """New incidents go to their call (or a contact of their own); stored ones within span move if their join changed.
+
+    span: the creation times whose joins the batch can change (_match_withheld); a stored
+    incident outside it keeps its contact (its join was decided from rows not all fetched).
+    """
     low, high = span
     in_calls = {c for (c,) in store.select_in(
         cursor, f"SELECT contact_id FROM {store.SOURCE} WHERE system = 'calls' AND contact_id {{in}}",
