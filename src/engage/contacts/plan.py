@@ -30,6 +30,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from queue import SimpleQueue
 
 import polars as pl
 from django.db import connection, transaction
@@ -283,23 +284,25 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
 def _rebuild_indexes(pool: ThreadPoolExecutor, writer: store.FrameWriter, pg: bool) -> None:
     """The indexes back now (ingest._bulk_load then finds them), using both connections at once.
 
-    PostgreSQL: each connection builds half of them (index builds on one table share
-    their lock), after the foreign keys (whose check locks the tables against them).
+    PostgreSQL: both connections take the next index from one queue (index builds on one
+    table share their lock); the writer's first checks the foreign keys, added unchecked.
     SQLite, one writer at a time: the writer's connection copies the load from the WAL
     into the database file meanwhile.
     """
     with transaction.atomic():
-        store.ensure_foreign_keys(connection.cursor())
+        store.ensure_foreign_keys(connection.cursor(), check=not pg)  # PostgreSQL: validated beside the builds
         statements = store.missing_indexes(connection.cursor())
-    if pg:
-        pending = pool.submit(writer.create_indexes, statements[1::2])
-        statements = statements[::2]
-    else:
-        pending = pool.submit(writer.checkpoint)
+    if pg:  # both sessions take the next index from one queue; the writer's checks the foreign keys first
+        queue = SimpleQueue()
+        for sql in store.rebuild_order(statements):
+            queue.put(sql)
+        pending = pool.submit(writer.validate_then_build, queue)
+        store.build_from_queue(connection.cursor(), queue)
+        pending.result()
+        return
+    pending = pool.submit(writer.checkpoint)
     with transaction.atomic():
         cursor = connection.cursor()
-        if pg:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for sql in statements:
             cursor.execute(sql)
     pending.result()

@@ -16,6 +16,7 @@ SOURCE = "contacts_sourcerecord"
 QUARANTINE = "contacts_quarantinedrow"
 SR_COLUMNS = ["contact_id", "system", "source_key", "file_name", "line_number", "run_id", "at", "phone_e164", "link_key", "data"]
 _CHUNK = 5000
+_COPY_BLOCK_ROWS = 25_000  # rows per block of CSV sent to COPY: small enough to overlap writing and sending
 
 
 def is_postgres() -> bool:
@@ -124,12 +125,19 @@ def write_frame(cursor, table: str, frame) -> None:
 
 
 def _copy_frame(raw_cursor, table: str, frame) -> None:
-    """COPY a frame into a PostgreSQL table through a psycopg cursor."""
+    """COPY a frame into a PostgreSQL table through a psycopg cursor.
+
+    The queued writer sends each block from a thread of its own: the server parses block n
+    while Polars (outside the GIL) writes block n+1, where a plain write waits for the socket.
+    """
     import io
 
+    from psycopg.copy import QueuedLibpqWriter
+
     columns = ", ".join(frame.columns)
-    with raw_cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')") as copy:
-        for part in frame.iter_slices(100_000):
+    sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')"
+    with raw_cursor.copy(sql, writer=QueuedLibpqWriter(raw_cursor)) as copy:
+        for part in frame.iter_slices(_COPY_BLOCK_ROWS):
             out = io.BytesIO()
             part.write_csv(out, include_header=False, null_value="\\N", quote_style="non_numeric")
             copy.write(out.getvalue())
@@ -251,8 +259,13 @@ def drop_source_foreign_keys(cursor) -> None:
         cursor.execute(f'ALTER TABLE {SOURCE} DROP CONSTRAINT "{name}"')
 
 
-def ensure_foreign_keys(cursor) -> None:
-    """PostgreSQL: add back any foreign key of the source rows a one-pass plan dropped."""
+def ensure_foreign_keys(cursor, check: bool = True) -> None:
+    """PostgreSQL: add back any foreign key of the source rows a one-pass plan dropped.
+
+    check=False adds them NOT VALID (instant: no scan, a moment's lock); validate_foreign_keys
+    then checks the rows under a lock that lets the contacts' indexes be built meanwhile.
+    With check=True a key left NOT VALID (a load killed before validating) is validated too.
+    """
     if not is_postgres():
         return
     cursor.execute(
@@ -264,7 +277,22 @@ def ensure_foreign_keys(cursor) -> None:
     editor = connection.SchemaEditorClass(connection, collect_sql=True)  # Django's own definition, SQL only
     for field in _source_foreign_keys():
         if field.column not in present:
-            cursor.execute(str(editor._create_fk_sql(SourceRecord, field, "_fk_%(to_table)s_%(to_column)s")))
+            sql = str(editor._create_fk_sql(SourceRecord, field, "_fk_%(to_table)s_%(to_column)s"))
+            cursor.execute(sql if check else f"{sql.rstrip().rstrip(';')} NOT VALID")
+    if check:
+        validate_foreign_keys(cursor)
+
+
+def validate_foreign_keys(cursor) -> None:
+    """PostgreSQL: check the rows against the source rows' NOT VALID foreign keys.
+
+    VALIDATE locks the source rows' table SHARE UPDATE EXCLUSIVE (no index builds on it
+    meanwhile) but the referenced contacts only ROW SHARE: their indexes can be built alongside.
+    """
+    cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f' "
+                   "AND NOT convalidated", [SOURCE])
+    for (name,) in cursor.fetchall():
+        cursor.execute(f'ALTER TABLE {SOURCE} VALIDATE CONSTRAINT "{name}"')
 
 
 def ensure_indexes(cursor) -> None:
@@ -275,6 +303,32 @@ def ensure_indexes(cursor) -> None:
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
     for sql in statements:
         cursor.execute(sql)
+
+
+def build_from_queue(cursor, queue) -> None:
+    """CREATE INDEX statements taken one by one from a queue.SimpleQueue until it is empty.
+
+    Each statement is a transaction of its own (autocommit), so its lock goes at its end and
+    the other session can build on the same table or validate a foreign key meanwhile.
+    """
+    import queue as queues
+
+    cursor.execute("SET maintenance_work_mem = '256MB'")  # the sorts in memory, not in temporary files
+    try:
+        while True:
+            try:
+                sql = queue.get_nowait()
+            except queues.Empty:
+                return
+            cursor.execute(sql)
+    finally:
+        cursor.execute("RESET maintenance_work_mem")
+
+
+def rebuild_order(statements: list[str]) -> list[str]:
+    """The contacts' indexes first, then the source rows': the foreign keys' check (first on the
+    other session) locks the source rows' table against index builds, not the contacts'."""
+    return sorted(statements, key=lambda sql: f'ON "{SOURCE}"' in sql)
 
 
 def missing_indexes(cursor) -> list[str]:
@@ -403,12 +457,10 @@ class PostgresWriter(FrameWriter):
     def write(self, table: str, frame) -> None:
         _copy_frame(self.raw, table, frame)
 
-    def create_indexes(self, statements: list[str]) -> None:
-        """Build indexes on this connection (beside another session building others: both cores)."""
-        with self.conn.transaction():
-            self.raw.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            for sql in statements:
-                self.raw.execute(sql)
+    def validate_then_build(self, queue) -> None:
+        """The foreign keys' check, then index builds taken from `queue` (shared with another session)."""
+        validate_foreign_keys(self.raw)  # autocommit: its lock goes at its end
+        build_from_queue(self.raw, queue)
 
     def close(self) -> None:
         self.conn.close()
