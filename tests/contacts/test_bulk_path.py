@@ -190,6 +190,40 @@ def test_a_big_load_rebuilds_the_indexes_it_dropped_and_a_killed_one_is_repaired
     assert _foreign_keys() == {"contact_id", "run_id"}
 
 
+def _unchecked_foreign_keys() -> set[str]:
+    """PostgreSQL: the source rows' foreign keys added NOT VALID and not validated since."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'contacts_sourcerecord'::regclass "
+                       "AND contype = 'f' AND NOT convalidated")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_plan_validates_the_foreign_keys_it_adds_unchecked_and_a_killed_one_is_repaired(tmp_path, monkeypatch):
+    from django.db import connection
+
+    from engage.contacts import store
+    from engage.contacts.ingest import ingest_files, ingest_rows
+
+    if not store.is_postgres():
+        pytest.skip("SQLite: a plan keeps the foreign keys")
+    real = ingest._settings
+    monkeypatch.setattr(ingest, "_settings", lambda: {**real(), "defer_indexes_rows": 1, "plan": True})
+    paths = write(tmp_path)
+    ingest_files([(paths[source], source) for source in ("calls", "acd", "cc")], defer=True)
+    assert _foreign_keys() == {"contact_id", "run_id"} and _unchecked_foreign_keys() == set()
+    # A load killed between adding the keys unchecked and validating them: the next run checks them.
+    store.drop_source_foreign_keys(connection.cursor())
+    store.ensure_foreign_keys(connection.cursor(), check=False)
+    assert len(_unchecked_foreign_keys()) == 2
+    monkeypatch.setattr(ingest, "_settings", real)
+    ingest_rows("digital", [{"contact_id": "W1", "channel": "webchat", "started_at": "2025-05-01T09:00:00Z"}], defer=True)
+    assert _foreign_keys() == {"contact_id", "run_id"} and _unchecked_foreign_keys() == set()
+
+
 @pytest.mark.django_db
 def test_import_command_takes_source_file_pairs(tmp_path, capsys):
     from django.core.management import call_command
