@@ -74,7 +74,7 @@ class QuarantinedRow(models.Model):
 class Contact(models.Model):
     """One contact from the public. Up to three source records (call, ACD, incident) join into one."""
 
-    channel = models.CharField(max_length=16, choices=Channel.choices, db_index=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
     arrived_at = models.DateTimeField(db_index=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -83,7 +83,7 @@ class Contact(models.Model):
     abandoned = models.BooleanField(default=False)
 
     phone_raw = models.CharField(max_length=64, blank=True)
-    phone_e164 = models.CharField(max_length=20, blank=True, db_index=True)
+    phone_e164 = models.CharField(max_length=20, blank=True)
     phone_status = models.CharField(max_length=12, choices=PhoneStatus.choices, default=PhoneStatus.UNAVAILABLE)
     name = models.CharField(max_length=200, blank=True)
     address = models.CharField(max_length=300, blank=True)
@@ -91,9 +91,9 @@ class Contact(models.Model):
     email = models.CharField(max_length=200, blank=True)
     handle = models.CharField(max_length=200, blank=True)
     location = models.CharField(max_length=300, blank=True)  # where the incident is, not the caller
-    place_key = models.CharField(max_length=300, blank=True, db_index=True)  # normalised location
+    place_key = models.CharField(max_length=300, blank=True)  # normalised location
 
-    incident_number = models.CharField(max_length=64, blank=True, db_index=True)
+    incident_number = models.CharField(max_length=64, blank=True)
     opening_code = models.CharField(max_length=64, blank=True)
     grade = models.CharField(max_length=16, blank=True)
     closing_code = models.CharField(max_length=64, blank=True)
@@ -104,14 +104,21 @@ class Contact(models.Model):
 
     # Filled by identity resolution (engage.identity); null until resolved.
     caller = models.ForeignKey(
-        "identity.Caller", null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+        "identity.Caller", null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts",
+        db_index=False,  # (caller, arrived_at) below serves every look-up by caller
     )
     imported_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # Equality look-ups only (no LIKE), so Meta indexes rather than db_index: on
+        # PostgreSQL db_index adds a second, varchar_pattern_ops index per text column.
+        # A number's or a caller's contacts use the composite indexes' first column.
         indexes = [
             models.Index(fields=["caller", "arrived_at"]),
             models.Index(fields=["phone_e164", "arrived_at"]),
+            models.Index(fields=["channel"], name="contact_channel"),
+            models.Index(fields=["place_key"], name="contact_place_key"),
+            models.Index(fields=["incident_number"], name="contact_incident_number"),
         ]
 
 
