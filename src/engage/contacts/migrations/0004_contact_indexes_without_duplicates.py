@@ -26,6 +26,21 @@ def drop_single_column_indexes(apps, schema_editor):
             schema_editor.execute(schema_editor._delete_index_sql(apps.get_model("contacts", "Contact"), name))
 
 
+def analyze_if_analyzed(apps, schema_editor):
+    """SQLite: a database with planner statistics gets them for the new indexes too.
+
+    Dropping an index drops its statistics; a new index has none, and SQLite would then
+    take the channel index as selective and prefer it to the arrival-time range.
+    """
+    connection = schema_editor.connection
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL's statistics are per column: indexes change nothing there
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone():
+            cursor.execute("ANALYZE contacts_contact")
+
+
 
 class Migration(migrations.Migration):
 
@@ -77,4 +92,5 @@ class Migration(migrations.Migration):
             model_name='contact',
             index=models.Index(fields=['incident_number'], name='contact_incident_number'),
         ),
+        migrations.RunPython(analyze_if_analyzed, migrations.RunPython.noop),
     ]
