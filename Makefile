@@ -48,10 +48,7 @@ DEMO_DAYS ?= 90
 demo: install
 	$(ENGAGE) migrate -v 0
 	$(ENGAGE) synth --days $(DEMO_DAYS) --seed 7 --out $(DEMO)
-	$(ENGAGE) import --defer --source calls $(DEMO)/calls.csv
-	$(ENGAGE) import --defer --source acd $(DEMO)/acd.csv
-	$(ENGAGE) import --defer --source cc $(DEMO)/cc.csv
-	$(ENGAGE) import --defer --source digital $(DEMO)/digital.csv
+	$(ENGAGE) import --defer calls=$(DEMO)/calls.csv acd=$(DEMO)/acd.csv cc=$(DEMO)/cc.csv digital=$(DEMO)/digital.csv
 	$(ENGAGE) summary
 	$(ENGAGE) resolve
 	$(ENGAGE) detect
