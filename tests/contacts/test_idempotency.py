@@ -59,3 +59,17 @@ def test_imports_quarantine_and_summary_commands(tmp_path, capsys):
     assert summary["quarantined_rows"] == 1 and summary["rows"]["read"] == 6
     call_command("summary")  # the Rich tables render
     assert "(5 contacts)" in capsys.readouterr().out
+
+
+@pytest.mark.django_db(transaction=True)  # a one-pass plan commits on a connection of its own
+def test_import_table_totals_a_multi_file_run(tmp_path, capsys):
+    calls_csv = write_csv(tmp_path / "calls.csv", COLUMNS["calls"], calls(0, 6))
+    acd_csv = write_csv(tmp_path / "acd.csv", COLUMNS["acd"], [
+        {"call_id": f"C{i}", "line": "101", "arrived_at": f"2025-02-01T10:{i:02d}:00Z", "abandoned": "N"} for i in range(4)])
+    call_command("import", f"calls={calls_csv}", f"acd={acd_csv}", defer=True, json=True)
+    out = json.loads(capsys.readouterr().out)
+    assert [(r["source"], r["imported"], r["one_load"]) for r in out] == [("calls", 6, True), ("acd", 4, True)]
+    call_command("import", f"calls={calls_csv}", f"acd={acd_csv}", defer=True)  # not empty now: file by file
+    table = capsys.readouterr().out
+    total = next(line for line in table.splitlines() if "total" in line)
+    assert [cell.strip() for cell in total.split("│")[4:9]] == ["10", "0", "10", "0", "0"]

@@ -64,6 +64,7 @@ class ImportResult:
     contact_ids: list[int] = field(default_factory=list)  # contacts created or changed
     status: str = "completed"
     seconds: float = 0.0
+    one_load: bool = False  # read in one plan with the run's other files: `seconds` is that whole load's
 
 
 def _settings() -> dict:

@@ -64,10 +64,16 @@ class Command(BaseCommand):
         table = Table(title="Import")
         for col in ("run", "file", "source", "read", "imported", "duplicate", "quarantined", "skipped", "seconds", "rows/s"):
             table.add_column(col, justify="right" if col not in ("file", "source") else "left")
-        for r in results:
-            rate = r.read / r.seconds if r.seconds else 0
+        for r in results:  # files of one plan share its time: shown once, in the total row
+            seconds, rate = ("", "") if r.one_load else (f"{r.seconds:.1f}", f"{r.read / r.seconds if r.seconds else 0:,.0f}")
             table.add_row(str(r.run_id), Path(r.file_name).name, r.source, f"{r.read:,}", f"{r.imported:,}", f"{r.duplicate:,}",
-                          f"{r.quarantined:,}", f"{r.skipped:,}", f"{r.seconds:.1f}", f"{rate:,.0f}")
+                          f"{r.quarantined:,}", f"{r.skipped:,}", seconds, rate)
+        if len(results) > 1:
+            total = lambda name: sum(getattr(r, name) for r in results)  # noqa: E731
+            seconds = max(r.seconds for r in results) if all(r.one_load for r in results) else total("seconds")
+            table.add_section()
+            table.add_row("", "total", "", *(f"{total(n):,}" for n in ("read", "imported", "duplicate", "quarantined", "skipped")),
+                          f"{seconds:.1f}", f"{total('read') / seconds if seconds else 0:,.0f}")
         wide_console().print(table)
         if any(r.quarantined for r in results):
             wide_console().print("Quarantined rows: [bold]engage quarantine --run RUN[/bold]")
@@ -77,6 +83,7 @@ def _as_dict(r) -> dict:
     return {
         "run_id": r.run_id, "file": r.file_name, "source": r.source, "read": r.read, "imported": r.imported,
         "duplicate": r.duplicate, "quarantined": r.quarantined, "skipped": r.skipped, "seconds": round(r.seconds, 3),
+        "one_load": r.one_load,
         "contacts": len(set(r.contact_ids)), "problems": [list(p) for p in r.problems[:1000]],
     }
 
