@@ -420,10 +420,7 @@ class _Importer:
             r.duplicate += counts[2] + duplicates
             r.quarantined += len(bad)
             r.imported += len(batch) - duplicates
-            ImportRun.objects.filter(pk=self.run.pk).update(
-                rows_read=r.read, rows_imported=r.imported, rows_quarantined=r.quarantined,
-                rows_duplicate=r.duplicate, rows_skipped=r.skipped,
-            )
+            store.write_run_counters(cursor, [r])
         r.problems.extend((line, fld, reason) for line, fld, reason, _ in bad)
         ids = new_ids + changed_ids
         r.contact_ids.extend(ids)

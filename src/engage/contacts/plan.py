@@ -277,7 +277,7 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
     if not starts:  # no good rows at all: the quarantine and counters still go in
         with transaction.atomic():
             _write_file_outcomes(connection.cursor(), files, results)
-            _write_counters(connection.cursor(), results.values())
+            store.write_run_counters(connection.cursor(), results.values())
     return [results[f.source] for f in files]
 
 
@@ -318,15 +318,7 @@ def _commit_batch(writer: store.FrameWriter, first: bool, tables: list, counts: 
             _write_file_outcomes(writer.cursor(), files, results)
         for source, count in counts.items():
             results[source].imported += count
-        _write_counters(writer.cursor(), results.values())
-
-
-def _write_counters(cursor, results) -> None:
-    for r in results:
-        cursor.execute(
-            f"UPDATE {ImportRun._meta.db_table} SET rows_read = %s, rows_imported = %s, rows_quarantined = %s, "
-            "rows_duplicate = %s, rows_skipped = %s WHERE id = %s",
-            [r.read, r.imported, r.quarantined, r.duplicate, r.skipped, r.run_id])
+        store.write_run_counters(writer.cursor(), results.values())
 
 
 def _top(frames: dict[str, pl.DataFrame]) -> int:

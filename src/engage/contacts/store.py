@@ -13,6 +13,7 @@ from django.db import connection
 
 CONTACT = "contacts_contact"
 SOURCE = "contacts_sourcerecord"
+RUN = "contacts_importrun"
 QUARANTINE = "contacts_quarantinedrow"
 SR_COLUMNS = ["contact_id", "system", "source_key", "file_name", "line_number", "run_id", "at", "phone_e164", "link_key", "data"]
 _CHUNK = 5000
@@ -186,6 +187,15 @@ def move_source_records(cursor, moves: list[tuple[int, int]]) -> None:
     """moves: (new contact id, source record id)."""
     if moves:
         cursor.executemany(f"UPDATE {SOURCE} SET contact_id = %s WHERE id = %s", moves)
+
+
+def write_run_counters(cursor, results: Iterable) -> None:
+    """Each ImportResult's counters onto its run, on any cursor (Django's or a bulk writer's own)."""
+    for r in results:
+        cursor.execute(
+            f"UPDATE {RUN} SET rows_read = %s, rows_imported = %s, rows_quarantined = %s, "
+            "rows_duplicate = %s, rows_skipped = %s WHERE id = %s",
+            [r.read, r.imported, r.quarantined, r.duplicate, r.skipped, r.run_id])
 
 
 def upsert_quarantine(cursor, rows: list[tuple]) -> None:
