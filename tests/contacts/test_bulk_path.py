@@ -213,18 +213,75 @@ def test_a_plan_validates_the_foreign_keys_it_adds_unchecked_and_a_killed_one_is
 
     if not store.is_postgres():
         pytest.skip("SQLite: a plan keeps the foreign keys")
+    from engage.contacts import plan
+
     real = ingest._settings
     monkeypatch.setattr(ingest, "_settings", lambda: {**real(), "defer_indexes_rows": 1, "plan": True})
     paths = write(tmp_path)
+    paused = []
+    real_tables = plan._batch_tables
+    monkeypatch.setattr(plan, "_batch_tables", lambda *a: (paused.append(_autovacuum_paused()), real_tables(*a))[1])
     ingest_files([(paths[source], source) for source in ("calls", "acd", "cc")], defer=True)
     assert _foreign_keys() == {"contact_id", "run_id"} and _unchecked_foreign_keys() == set()
-    # A load killed between adding the keys unchecked and validating them: the next run checks them.
+    # No autovacuum on the tables while the rows pour in (its lock would hold the index builds up); back after.
+    assert paused and all(tables == {"contacts_contact", "contacts_sourcerecord"} for tables in paused)
+    assert _autovacuum_paused() == set()
+    # A load killed between adding the keys unchecked and validating them: the next run checks them
+    # (and gives the tables their autovacuum back).
     store.drop_source_foreign_keys(connection.cursor())
     store.ensure_foreign_keys(connection.cursor(), check=False)
-    assert len(_unchecked_foreign_keys()) == 2
+    store.pause_autovacuum(connection.cursor())
+    assert len(_unchecked_foreign_keys()) == 2 and len(_autovacuum_paused()) == 2
     monkeypatch.setattr(ingest, "_settings", real)
     ingest_rows("digital", [{"contact_id": "W1", "channel": "webchat", "started_at": "2025-05-01T09:00:00Z"}], defer=True)
     assert _foreign_keys() == {"contact_id", "run_id"} and _unchecked_foreign_keys() == set()
+    assert _autovacuum_paused() == set()
+
+
+def _autovacuum_paused() -> set[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname FROM pg_class WHERE 'autovacuum_enabled=false' = ANY(reloptions)")
+        return {name for (name,) in cursor.fetchall()}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the plan's own writer connections (two on PostgreSQL) commit
+def test_a_plan_commits_its_batches_in_order_so_a_failed_one_takes_the_later_ones_with_it(
+        tmp_path, monkeypatch, small_batches):
+    import time
+
+    from engage.contacts import plan, store
+    from engage.contacts.ingest import ingest_files
+    from engage.contacts.models import Contact
+
+    paths = write(tmp_path)
+    _with_plan(monkeypatch, True)
+    real_writers = store.frame_writers
+
+    def writers():
+        first = real_writers()
+        real_write, calls = first[0].write, []
+
+        def slow_then_broken(table, frame):  # batch 0, still writing when batch 1 (other writer) is done
+            calls.append(table)
+            if len(calls) == 1:
+                time.sleep(0.5)
+                raise OSError("disk full")
+            real_write(table, frame)
+        first[0].write = slow_then_broken
+        return first
+
+    monkeypatch.setattr(store, "frame_writers", writers)
+    built = []
+    real_tables = plan._batch_tables
+    monkeypatch.setattr(plan, "_batch_tables", lambda *a: (built.append(1), real_tables(*a))[1])
+    with pytest.raises(OSError, match="disk full"):
+        ingest_files([(paths[source], source) for source in SOURCES_ORDER], defer=True)
+    assert len(built) >= 2  # a later batch was on its way meanwhile
+    assert not Contact.objects.exists() and not SourceRecord.objects.exists()
+    assert set(ImportRun.objects.values_list("status", "rows_imported")) == {("failed", 0)}
 
 
 @pytest.mark.django_db

@@ -27,7 +27,8 @@ import functools
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from queue import SimpleQueue
@@ -237,6 +238,7 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
         if _deferring():  # the load rebuilds every deferrable index at its end (ingest._bulk_load)
             store.drop_deferrable_indexes(cursor, lookups=True)
             store.drop_source_foreign_keys(cursor)
+            store.pause_autovacuum(cursor)
         first_id = store.reserve_contact_ids(cursor, len(groups))
     ids = pl.DataFrame({"group": groups, "contact_id": pl.int_range(
         first_id, first_id + len(groups), dtype=pl.Int64, eager=True)})
@@ -245,35 +247,39 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
         frames[source] = frames[source].join(ids, on="group").drop("group").sort("contact_id")
     del ids
     starts = list(range(first_id, _top(frames) + 1, batch_contacts))
-    writer = store.frame_writer()
-    # An own-connection writer commits batch n in a thread (SQLite works outside the GIL)
-    # while this one builds batch n+1: the second core. Receivers of contacts_imported
-    # are called here, after each commit, so only deferred loads overlap.
-    pool = ThreadPoolExecutor(1) if writer.own_connection and defer else None
-    pending = None
+    writers = store.frame_writers()
+    # Own-connection writers commit batches in threads (SQLite and the PostgreSQL server
+    # work outside the GIL) while this one builds the next: the second core. PostgreSQL
+    # has two, each COPYing every other batch. Receivers of contacts_imported are called
+    # here, after each commit, so only deferred loads overlap.
+    pool = ThreadPoolExecutor(len(writers)) if writers[0].own_connection and defer else None
+    in_flight: deque = deque()
     try:
         for n, low in enumerate(starts):
             batch = {source: _id_range(frame, low, low + batch_contacts) for source, frame in frames.items()}
             tables = _batch_tables(batch, runs, region, pg)
             counts = {source: rows.height for source, rows in batch.items()}
-            commit = functools.partial(_commit_batch, writer, n == 0, tables, counts, files, results)
-            if pending is not None:
-                pending.result()
+            if len(in_flight) == len(writers):
+                in_flight.popleft().result()  # this batch's writer is free again
+            previous = in_flight[-1] if in_flight else None
+            commit = functools.partial(_commit_batch, writers[n % len(writers)], n == 0, tables, counts, files,
+                                       results, previous)
             if pool is None:
                 commit()
             else:
-                pending = pool.submit(commit)
+                in_flight.append(pool.submit(commit))
             _announce(batch, results, defer)
-        if pending is not None:
-            pending.result()
+        while in_flight:
+            in_flight.popleft().result()
         batch = tables = commit = None  # slices of the frames: they hold the frames' memory
         frames.clear()  # all written: the rows' memory back before the index builds
         if pool is not None and _deferring():
-            _rebuild_indexes(pool, writer, pg)
+            _rebuild_indexes(pool, writers[0], pg)
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
-        writer.close()
+        for writer in writers:
+            writer.close()
     if not starts:  # no good rows at all: the quarantine and counters still go in
         with transaction.atomic():
             _write_file_outcomes(connection.cursor(), files, results)
@@ -299,6 +305,8 @@ def _rebuild_indexes(pool: ThreadPoolExecutor, writer: store.FrameWriter, pg: bo
         pending = pool.submit(writer.validate_then_build, queue)
         store.build_from_queue(connection.cursor(), queue)
         pending.result()
+        with transaction.atomic():
+            store.resume_autovacuum(connection.cursor())
         return
     pending = pool.submit(writer.checkpoint)
     with transaction.atomic():
@@ -309,11 +317,18 @@ def _rebuild_indexes(pool: ThreadPoolExecutor, writer: store.FrameWriter, pg: bo
 
 
 def _commit_batch(writer: store.FrameWriter, first: bool, tables: list, counts: dict[str, int], files: list[_File],
-                  results: dict) -> None:
-    """One transaction: the batch's contacts and source rows, the run counters (and, first, quarantine)."""
+                  results: dict, previous: Future | None = None) -> None:
+    """One transaction: the batch's contacts and source rows, the run counters (and, first, quarantine).
+
+    The rows go in while the previous batch may still be going in on another writer; the
+    counters and the commit wait for it, so batches commit in order: a run killed halfway
+    leaves its first batches, and the counters written are those of the batches committed.
+    """
     with writer.batch():
         for table, frame in tables:
             writer.write(table, frame)
+        if previous is not None:
+            previous.result()  # raises if that batch failed: this one then rolls back too
         if first:
             _write_file_outcomes(writer.cursor(), files, results)
         for source, count in counts.items():

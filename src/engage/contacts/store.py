@@ -269,6 +269,28 @@ def drop_source_foreign_keys(cursor) -> None:
         cursor.execute(f'ALTER TABLE {SOURCE} DROP CONSTRAINT "{name}"')
 
 
+def pause_autovacuum(cursor) -> None:
+    """PostgreSQL: no autovacuum of the contact tables during a one-pass plan (resume_autovacuum ends it).
+
+    Started by the rows pouring in, it spends a core on tables about to change again, and
+    its lock holds every index build and foreign key after the load up for a second
+    (deadlock_timeout) before the server cancels it.
+    """
+    if is_postgres():
+        for table in (CONTACT, SOURCE):
+            cursor.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+
+
+def resume_autovacuum(cursor) -> None:
+    """PostgreSQL: autovacuum back on the tables pause_autovacuum paused (also after a killed load)."""
+    if not is_postgres():
+        return
+    cursor.execute("SELECT relname FROM pg_class WHERE relname IN (%s, %s) "
+                   "AND 'autovacuum_enabled=false' = ANY(reloptions)", [CONTACT, SOURCE])
+    for (table,) in cursor.fetchall():
+        cursor.execute(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+
+
 def ensure_foreign_keys(cursor, check: bool = True) -> None:
     """PostgreSQL: add back any foreign key of the source rows a one-pass plan dropped.
 
@@ -308,6 +330,7 @@ def validate_foreign_keys(cursor) -> None:
 def ensure_indexes(cursor) -> None:
     """Rebuild any index (and PostgreSQL foreign key) a bulk load dropped (one query when they all exist)."""
     ensure_foreign_keys(cursor)
+    resume_autovacuum(cursor)
     statements = missing_indexes(cursor)
     if statements and is_postgres():  # the sorts of a million-row index in memory, not in temporary files
         cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -458,7 +481,10 @@ class PostgresWriter(FrameWriter):
     @contextlib.contextmanager
     def batch(self):
         with self.conn.transaction():
-            self.raw.execute(f"LOCK TABLE {SOURCE} IN SHARE ROW EXCLUSIVE MODE")  # as lock_for_import
+            # The lock COPY takes anyway, taken first: it waits for, and holds off, every other
+            # importer (lock_for_import's SHARE ROW EXCLUSIVE) but not the plan's other writer,
+            # whose batches are other contacts.
+            self.raw.execute(f"LOCK TABLE {SOURCE} IN ROW EXCLUSIVE MODE")
             yield
 
     def cursor(self):
@@ -476,17 +502,18 @@ class PostgresWriter(FrameWriter):
         self.conn.close()
 
 
-def frame_writer() -> FrameWriter:
-    """The fastest writer usable now: a connection of its own outside a transaction, else Django's."""
+def frame_writers() -> list[FrameWriter]:
+    """The fastest writers usable now: two connections of their own on PostgreSQL (the server
+    COPYs on both cores), one on SQLite (one writer at a time), Django's inside a transaction."""
     if connection.in_atomic_block:
-        return FrameWriter()
+        return [FrameWriter()]
     if is_postgres():
-        return PostgresWriter()
+        return [PostgresWriter(), PostgresWriter()]
     try:
         import adbc_driver_sqlite.dbapi  # noqa: F401
     except ImportError:
-        return FrameWriter()
+        return [FrameWriter()]
     path = str(connection.settings_dict["NAME"])
     if path == ":memory:" or path.startswith("file:"):
-        return FrameWriter()
-    return AdbcSqliteWriter(path)
+        return [FrameWriter()]
+    return [AdbcSqliteWriter(path)]
