@@ -1,14 +1,24 @@
 """Place keys: one place written differently is one place; tested on NOPD's real export."""
 import csv
+import itertools
+import re
+import unicodedata
 from collections import Counter
+from io import StringIO
 from pathlib import Path
 
+import polars as pl
 import pytest
+from django.core.management import call_command
+from hypothesis import given, settings, strategies as st
 
-from engage.detection.places import place_key
+from engage.detection.places import (
+    _INTERSECTION, _SPACE, _ascii_upper, place_key, place_key_of, place_keys, place_keys_of,
+)
 
 NOPD = Path("/work/shared/data/nopd/calls_for_service_2022_sample.csv")
 NOPD_MAP = Path(__file__).resolve().parents[2] / "src/engage/contacts/maps/nopd.toml"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.mark.parametrize("a, b", [
@@ -94,3 +104,92 @@ def test_nopd_import_and_busiest_locations():
     assert all("2022-07" <= p["first_contact"][:7] <= "2022-08" for p in july)
     assert sum(p["contacts"] for p in july) <= sum(1 for c in Contact.objects.filter(
         arrived_at__gte="2022-07-01T05:00Z", arrived_at__lt="2022-08-01T05:00Z"))
+
+
+# --- The column-wise twin (place_keys_of) gives exactly the Python key -------------------
+
+_WORDS = ["AND", "and", "And", "BLK", "Blk", "BLOCK", "OF", "of", "STREET", "Street", "ST", "St.", "SAINT", "STR",
+          "AVENUE", "AV", "ROAD", "HIGHWAY", "NORTH", "SOUTHWEST", "JUNIOR", "APARTMENT", "ANDOVER", "BLOCKS",
+          "CB1 2AB", "CB12AB", "cb12ab", "SW1A1AA", "M11AE", "0CB12AB", "003XX", "030XX", "000", "0", "007", "70126",
+          "12", "1A", "Saint-Étienne", "Café", "Straße", "O'Neil"]
+_CHARS = list("ABZaz09#&+@/,' \t\n\x0b\x0c\r\x1c\x1f\u00a0\u2003-._") + [
+    "é", "É", "ñ", "ß", "Ⅻ", "①", "ﬁ", "²", "½", "Å", "\u0301", "ı", "İ", "ǅ", "😀", "北", "\x85", "\ue000",
+    "\U0001ccd6", "\ua7f1"]
+_TEXT = st.one_of(
+    st.none(),
+    st.lists(st.one_of(st.sampled_from(_WORDS), st.sampled_from(_CHARS)), max_size=14).map("".join),
+    st.lists(st.sampled_from(_WORDS), max_size=8).map(" ".join),
+)
+
+
+def _assert_column_wise_agrees(locations: list[str | None], addresses: list[str | None]) -> None:
+    keys = place_keys(pl.Series(locations + addresses, dtype=pl.String)).to_list()
+    assert keys == [place_key(t) for t in locations + addresses]
+    both = place_keys_of(pl.Series(locations, dtype=pl.String), pl.Series(addresses, dtype=pl.String)).to_list()
+    assert both == [place_key_of(loc, addr) for loc, addr in zip(locations, addresses)]
+
+
+@settings(max_examples=1000, deadline=None)  # ~6,000 pairs: each example is a batch, as in the importer
+@given(st.lists(st.tuples(_TEXT, _TEXT), min_size=1, max_size=12))
+def test_column_wise_keys_equal_python_keys(pairs):
+    _assert_column_wise_agrees([p[0] for p in pairs], [p[1] for p in pairs])
+
+
+@pytest.mark.parametrize("text, key", [
+    ("003XX Blk of BLOCK Bienville St", "3XX BIENVILLE ST"),  # a run of droppers after a number all go
+    ("Blk 003XX Bienville", "BLK 3XX BIENVILLE"),  # before any number it stays
+    ("CB12AB BLK", "CB1 2AB"),  # a postcode's kept half "2AB" starts with a digit
+    ("12 # BLK", "12"), ("000", "0"), ("0CB12AB", "0CB12AB"),
+    ("A\x1c&\x1cB", "A & B"), ("A \x1f/\x1f B", "A & B"),  # Python's \s includes \x1c-\x1f
+    ("Saint-Étienne & Straße, ①", "ST ETIENNE & STRAE 1"),
+    ("x" * 400, "X" * 300),
+])
+def test_column_wise_edge_cases(text, key):
+    assert place_key(text) == key
+    _assert_column_wise_agrees([text, None, ""], [None, text, ""])
+
+
+def test_every_code_point_reduces_to_the_same_ascii():
+    """NFKD + ASCII per character agree for all of Unicode, incl. characters newer than Python's tables.
+
+    NFKD never composes and ASCII characters do not reorder, so agreeing per character is
+    agreeing on every text; _UNKNOWN_TO_PYTHON is what makes the newest ones agree.
+    """
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    python = [unicodedata.normalize("NFKD", c).encode("ascii", "ignore").decode().upper().replace("'", "")
+              for c in chars]
+    column = pl.select(_ascii_upper(pl.lit(pl.Series(chars)))).to_series().to_list()
+    assert [c for c, p, k in zip(chars, python, column) if p != k] == []
+
+
+def test_intersection_pattern_is_the_old_one_on_ascii_text():
+    r"""Spelling \s out as _SPACE changed no split: the text is ASCII when it is split."""
+    assert {chr(c) for c in range(128) if re.fullmatch(r"\s", chr(c))} == \
+        {chr(c) for c in range(128) if re.fullmatch(_SPACE, chr(c))}
+    old = re.compile(r"\s*(?:&|\+|@|\bAND\b|\s/\s)\s*")
+    texts = ["".join(p) for p in itertools.product(["A", "AND", " ", "\x1c", "/", "&", "+", "@", "B"], repeat=4)]
+    assert all(old.split(t) == _INTERSECTION.split(t) for t in texts)
+
+
+def _distinct_texts(path: Path, *columns: str) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        return sorted({row[c] for row in csv.DictReader(f) for c in columns if c in row})
+
+
+def test_column_wise_keys_on_nopd_and_the_examples():
+    """Real NOPD block addresses (ZIPs, 0-padded blocks, both-way intersections) and examples/."""
+    texts = []
+    if NOPD.exists():  # the shipped map keys "BLOCK_ADDRESS, Zip"
+        texts = _distinct_texts(NOPD, "BLOCK_ADDRESS", "TypeText", "DispositionText")
+        texts += sorted({f"{r['BLOCK_ADDRESS']}, {r['Zip']}" for r in _nopd_rows()})
+    for name in ("cc", "digital"):
+        texts += _distinct_texts(EXAMPLES / f"{name}.csv", "location", "caller_address", "name", "subject")
+    assert len(texts) > (5000 if NOPD.exists() else 10)
+    _assert_column_wise_agrees(texts, list(reversed(texts)))
+
+
+def test_column_wise_keys_on_synth_output(tmp_path):
+    call_command("synth", "--days", "2", "--seed", "5", "--scale", "0.3", "--out", str(tmp_path), stdout=StringIO())
+    texts = _distinct_texts(tmp_path / "cc.csv", "location", "caller_address")
+    assert len(texts) > 100
+    _assert_column_wise_agrees(texts, list(reversed(texts)))
