@@ -159,6 +159,7 @@ def test_a_big_load_rebuilds_the_indexes_it_dropped_and_a_killed_one_is_repaired
     # copies of the composite indexes' first columns.
     assert len(before) == 6 and {"contact_channel", "contact_place_key", "contact_incident_number"} <= before
     assert {"source_record_link", "source_record_phone_at"} <= lookups
+    assert not any(name.startswith("contacts_sourcerecord_run_id") for name in lookups)  # migration 0005
     real = ingest._settings
     paths = write(tmp_path)
     for planned in (True, False):  # the one-pass plan (empty store), then file by file

@@ -130,7 +130,9 @@ class SourceRecord(models.Model):
     source_key = models.CharField(max_length=128)
     file_name = models.CharField(max_length=500)
     line_number = models.PositiveIntegerField(null=True, blank=True)
-    run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL)
+    # No index: nothing looks source rows up by run (runs are never deleted); one index
+    # fewer to keep per row written and to rebuild after a bulk load (migration 0005).
+    run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL, db_index=False)
     # What the importer needs to (re)join rows whatever order they arrive in
     # (docs/formats.md, "Joining sources"): the row's own time and number, the key it
     # links by (call_id, digital reference) and its parsed fields as JSON, so a contact

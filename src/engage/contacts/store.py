@@ -215,32 +215,31 @@ def upsert_quarantine(cursor, rows: list[tuple]) -> None:
 
 @functools.cache
 def _deferrable_indexes(vendor: str) -> tuple[tuple[str, str], ...]:
-    """(name, CREATE INDEX sql) of the indexes a bulk load may drop and rebuild.
+    """(name, CREATE INDEX sql) of the indexes a bulk load may drop and rebuild: the contact table's.
 
-    All of the contact table's (the importer reaches contacts by primary key only) and
-    the source rows' index on run_id; never those the importer's own look-ups use. The
-    definitions are Django's, from the models, so a killed load can always restore them.
+    The importer reaches contacts by primary key only. The definitions are Django's, from
+    the model, so a killed load can always restore them.
     """
-    from engage.contacts.models import Contact, SourceRecord
+    from engage.contacts.models import Contact
 
-    editor = connection.SchemaEditorClass(connection, collect_sql=True)  # SQL only, nothing run
-    statements = [str(s) for s in editor._model_indexes_sql(Contact)]
-    statements += [str(s) for s in editor._model_indexes_sql(SourceRecord) if '("run_id"' in str(s)]
-    return tuple((s.split('"')[1], s) for s in statements)
+    return _indexes_of(Contact)
 
 
 @functools.cache
 def _lookup_indexes(vendor: str) -> tuple[tuple[str, str], ...]:
-    """(name, CREATE INDEX sql) of the source rows' other indexes: the per-file path's look-ups.
+    """(name, CREATE INDEX sql) of the source rows' indexes: the per-file path's look-ups.
 
     Only the one-pass plan (plan.py) drops them, on an empty store; ensure_indexes
     restores them with the others.
     """
     from engage.contacts.models import SourceRecord
 
-    editor = connection.SchemaEditorClass(connection, collect_sql=True)
-    statements = [str(s) for s in editor._model_indexes_sql(SourceRecord) if '("run_id"' not in str(s)]
-    return tuple((s.split('"')[1], s) for s in statements)
+    return _indexes_of(SourceRecord)
+
+
+def _indexes_of(model) -> tuple[tuple[str, str], ...]:
+    editor = connection.SchemaEditorClass(connection, collect_sql=True)  # SQL only, nothing run
+    return tuple((str(s).split('"')[1], str(s)) for s in editor._model_indexes_sql(model))
 
 
 def drop_deferrable_indexes(cursor, lookups: bool = False) -> None:
