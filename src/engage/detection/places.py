@@ -84,68 +84,69 @@ def place_key_of(location: str | None, address: str | None) -> str:
 
 
 # --- The same rule column-wise, for the importer's batches -------------------------------
-# Each step below mirrors one line of place_key/_street; Rust's regex has no lookahead, so
-# `^0+(?=\d)` becomes `^0+(\d)` -> `$1` (the same zeros go).
+# _street's per-token rules become regex replacements over the whole text, in which a token
+# is a run of [A-Z0-9] between non-word characters (space, comma, the intersection marker):
+# so `^...$` on a token is `\b...\b` here, and Rust's regex has no lookahead, so `^0+(?=\d)`
+# is `\b0+(\d)` -> `$1` (the same zeros go). Grouping, explode and per-row Python are avoided:
+# they cost more than the whole rule (a Python call per place held the GIL for seconds per
+# million contacts).
 
 # Characters Python 3.11's Unicode 14.0 does not know but Polars' newer tables decompose to
 # ASCII (an outlined Latin letter/digit -> A-Z/0-9); Python drops them, so they go first here.
 # tests/detection/test_places.py recomputes this set over every code point.
 _UNKNOWN_TO_PYTHON = r"[\x{A7F1}\x{1CCD6}-\x{1CCF9}]"
-_SPLIT = "\ue000"  # an intersection marker: not ASCII, so never in the text by then
-_PART = ["id", "segment_no", "part_no"]
+_SPLIT = "\ue000"  # the intersection marker: not ASCII, so never in the text by then
+# A run of BLK/BLOCK/OF after a token starting with a digit (a postcode's kept half "2AB"
+# included, hence after the postcode split): droppers never start with one themselves.
+_DROPPERS_AFTER_NUMBER = r"\b(\d[A-Z0-9]*)(?: +(?:" + "|".join(sorted(_DROP_AFTER_NUMBER)) + r")\b)+"
+# Abbreviations by Aho-Corasick over " WORD " with every token between two spaces of its
+# own, so neighbouring tokens never share the space a match needs.
+_ABBREVIATION_PATTERNS = [f" {word} " for word in ABBREVIATIONS]
+_ABBREVIATION_REPLACEMENTS = [f" {short} " for short in ABBREVIATIONS.values()]
 
 
-def _ascii_upper(text: pl.Expr) -> pl.Expr:
+def _ascii_upper(texts: pl.Series) -> pl.Series:
     """NFKD, then ASCII only, upper case, apostrophes gone (O'Neil -> ONEIL)."""
-    return (text.str.replace_all(_UNKNOWN_TO_PYTHON, "").str.normalize("NFKD")
-            .str.replace_all(r"[^\x00-\x7F]+", "").str.to_uppercase().str.replace_all("'", "", literal=True))
+    # Normalising is most of the cost and ASCII text is its own NFKD: only the others go through.
+    others = texts.str.contains(r"[^\x00-\x7F]").fill_null(False).arg_true()
+    if len(others):
+        ascii_only = (texts.gather(others).str.replace_all(_UNKNOWN_TO_PYTHON, "").str.normalize("NFKD")
+                      .str.replace_all(r"[^\x00-\x7F]+", ""))
+        texts = texts.scatter(others, ascii_only)
+    return texts.str.to_uppercase().str.replace_all("'", "", literal=True)
 
 
-def _tokens(texts: pl.Series) -> pl.DataFrame:
-    """One row per non-empty token, in order: id (of the text), segment_no, part_no, token."""
-    return (
-        pl.DataFrame({"text": texts}).with_row_index("id")
-        .select("id", _ascii_upper(pl.col("text")).str.split(",").alias("segment"))
-        .explode("segment")
-        .with_columns(pl.int_range(pl.len()).over("id").alias("segment_no"))
-        .with_columns(pl.col("segment").str.replace_all(_INTERSECTION.pattern, _SPLIT).str.split(_SPLIT).alias("part"))
-        .explode("part")
-        .with_columns(pl.int_range(pl.len()).over("id", "segment_no").alias("part_no"))
-        .select(*_PART, pl.col("part").str.replace_all(r"[^A-Z0-9# ]+", " ").str.replace_all("#", "", literal=True)
-                .str.split(" ").alias("token"))
-        .explode("token")
-        .filter(pl.col("token") != "")
+def _streets(text: pl.Expr) -> pl.Expr:
+    """_street on every part: tokens joined by two spaces, parts by " _SPLIT ", segments " , "."""
+    tokens = (
+        text.str.replace_all(_INTERSECTION.pattern, f" {_SPLIT} ")
+        .str.replace_all(rf"[^A-Z0-9#, {_SPLIT}]+", " ").str.replace_all("#", "", literal=True)
+        .str.replace_all(r"\b0+(\d)", "${1}")
+        .str.replace_all(r"\b" + _POSTCODE.pattern[1:-1] + r"\b", "${1} ${2}")
+        .str.replace_all(_DROPPERS_AFTER_NUMBER, "${1}")
     )
+    spaced = " " + tokens.str.replace_all(" ", "  ", literal=True).str.replace_all(",", " , ", literal=True) + " "
+    return spaced.str.replace_many(_ABBREVIATION_PATTERNS, _ABBREVIATION_REPLACEMENTS)
 
 
-def _street_tokens(tokens: pl.DataFrame) -> pl.DataFrame:
-    """_street's per-token rules: BLK/BLOCK/OF after a number, leading zeros, postcodes, abbreviations."""
-    token = pl.col("token")
-    postcode = token.str.contains(_POSTCODE.pattern)
-    dropper = token.is_in(sorted(_DROP_AFTER_NUMBER))
-    # A dropper goes when the last token kept before it starts with a digit: droppers never
-    # do, so that is the nearest earlier non-dropper (a postcode's kept half is "2AB").
-    after_number = (pl.when(~dropper).then(postcode | token.str.contains("^[0-9]"))
-                    .forward_fill().over(_PART).fill_null(False))
-    stripped = token.str.replace(r"^0+(\d)", "${1}")
-    return tokens.filter(~(dropper & after_number)).select(
-        *_PART,
-        pl.when(postcode).then(stripped.str.replace(_POSTCODE.pattern, "${1} ${2}"))
-        .otherwise(stripped.replace(ABBREVIATIONS)).alias("token"),
-    )
+def _intersection_keys(streets: pl.Series) -> pl.Series:
+    """Per segment its distinct non-empty parts sorted, joined " & "; segments joined " "."""
+    tidy = streets.str.replace_all(" +", " ").str.replace_all(rf" ?([,{_SPLIT}]) ?", "${1}").str.strip_chars(" ")
+    segments = tidy.str.split(",").list.eval(
+        pl.element().str.split(_SPLIT).list.filter(pl.element() != "").list.unique().list.sort().list.join(" & "))
+    return segments.list.filter(pl.element() != "").list.join(" ")
 
 
 def place_keys(texts: pl.Series) -> pl.Series:
     """place_key of every text (null -> ""), computed in Polars' native code, not per row."""
-    keys = (
-        _street_tokens(_tokens(texts))
-        .group_by(_PART, maintain_order=True).agg(pl.col("token").str.join(" ").alias("part"))
-        .group_by("id", "segment_no").agg(pl.col("part").unique().sort().str.join(" & ").alias("segment"))
-        .sort("id", "segment_no")
-        .group_by("id", maintain_order=True).agg(pl.col("segment").str.join(" ").str.slice(0, 300).alias("key"))
-    )
-    ids = pl.DataFrame({"id": pl.int_range(len(texts), dtype=pl.UInt32, eager=True)})
-    return ids.join(keys, on="id", how="left", maintain_order="left")["key"].fill_null("").alias(texts.name)
+    streets = pl.select(_streets(pl.lit(_ascii_upper(texts.fill_null(""))))).to_series()
+    # Most texts are no intersection: their segments are their one part each, joined by one
+    # space; the list work (as costly as all the rest) is only done for the others.
+    keys = streets.str.replace_all("[ ,]+", " ").str.strip_chars(" ")
+    crossings = streets.str.contains(_SPLIT, literal=True).arg_true()
+    if len(crossings):
+        keys = keys.scatter(crossings, _intersection_keys(streets.gather(crossings)))
+    return keys.str.slice(0, 300).alias(texts.name)
 
 
 def place_keys_of(location: pl.Series, address: pl.Series) -> pl.Series:
