@@ -43,6 +43,15 @@ def _place_key_function():
     return place_key_of
 
 
+def _place_keys(location: pl.Series, address: pl.Series) -> pl.Series:
+    """place_key for a batch, column-wise in Polars (detection.places.place_keys_of)."""
+    try:  # the same layering as _place_key_function: no detection, no keys
+        from engage.detection.places import place_keys_of
+    except ImportError:
+        return pl.repeat("", len(location), dtype=pl.String, eager=True)
+    return place_keys_of(location, address)
+
+
 _place_key = None
 
 
@@ -114,10 +123,7 @@ def build_contacts(parts: pl.DataFrame, region: str = "GB") -> pl.DataFrame:
     out = merged.join(phones, on="contact_id", how="left").with_columns(
         *(pl.col(f).fill_null("") for f in _TEXT_FIELDS if f != "place_key"),
     )
-    places = out.select("location", "address").unique()
-    places = places.with_columns(pl.Series(
-        "place_key", [place_key(loc, addr) for loc, addr in places.iter_rows()], dtype=pl.String))
-    out = out.join(places, on=["location", "address"], how="left", nulls_equal=True)
+    out = out.with_columns(_place_keys(out["location"], out["address"]).alias("place_key"))
     return out.select("contact_id", *CONTACT_FIELDS)
 
 
