@@ -123,10 +123,15 @@ _TEXT = st.one_of(
 
 
 def _assert_column_wise_agrees(locations: list[str | None], addresses: list[str | None]) -> None:
-    keys = place_keys(pl.Series(locations + addresses, dtype=pl.String)).to_list()
-    assert keys == [place_key(t) for t in locations + addresses]
-    both = place_keys_of(pl.Series(locations, dtype=pl.String), pl.Series(addresses, dtype=pl.String)).to_list()
-    assert both == [place_key_of(loc, addr) for loc, addr in zip(locations, addresses)]
+    texts = pl.Series(locations + addresses, dtype=pl.String)
+    assert place_keys(texts).to_list() == [place_key(t) for t in locations + addresses]
+    assert texts.to_list() == locations + addresses  # the caller's column is left as it was
+    both = place_keys_of(pl.Series(locations, dtype=pl.String), pl.Series(addresses, dtype=pl.String))
+    assert both.to_list() == [place_key_of(loc, addr) for loc, addr in zip(locations, addresses)]
+
+
+def test_column_wise_keys_of_no_rows():
+    assert place_keys_of(pl.Series([], dtype=pl.String), pl.Series([], dtype=pl.String)).to_list() == []
 
 
 @settings(max_examples=1000, deadline=None)  # ~6,000 pairs: each example is a batch, as in the importer
