@@ -46,7 +46,6 @@ from engage.contacts.models import ImportRun
 from engage.contacts.signals import contacts_imported
 
 log = logging.getLogger(__name__)
-_TIMES = ("arrived_at", "answered_at", "ended_at")
 
 
 @dataclass
@@ -257,7 +256,7 @@ def _write(frames: dict[str, pl.DataFrame], files: list[_File], batch_contacts: 
     try:
         for n, low in enumerate(starts):
             batch = {source: _id_range(frame, low, low + batch_contacts) for source, frame in frames.items()}
-            tables = _batch_tables(batch, runs, region, pg)
+            tables = _batch_tables(batch, runs, region)
             counts = {source: rows.height for source, rows in batch.items()}
             if len(in_flight) == len(writers):
                 in_flight.popleft().result()  # this batch's writer is free again
@@ -361,8 +360,8 @@ def _write_file_outcomes(cursor, files: list[_File], results: dict) -> None:
         r.problems.extend((line, fld, reason) for line, fld, reason, _ in p.bad)
 
 
-def _batch_tables(batch: dict[str, pl.DataFrame], runs: dict[str, tuple[int, str]], region: str,
-                  pg: bool) -> list[tuple[str, pl.DataFrame]]:
+def _batch_tables(batch: dict[str, pl.DataFrame], runs: dict[str, tuple[int, str]],
+                  region: str) -> list[tuple[str, pl.DataFrame]]:
     """A batch's rows as they go into the tables: its contacts (built once), then its source rows."""
     from engage.contacts.ingest import _now_text
 
@@ -370,17 +369,14 @@ def _batch_tables(batch: dict[str, pl.DataFrame], runs: dict[str, tuple[int, str
                                    *DATA_FIELDS[source]) for source, rows in batch.items()], how="diagonal_relaxed")
     contacts = build_contacts(parts, region)
     del parts
-    if pg:
-        contacts = contacts.with_columns(pl.col(f) + "+00:00" for f in _TIMES)
     tables = [(store.CONTACT, contacts.select(
         pl.col("contact_id").alias("id"), *CONTACT_FIELDS, pl.lit(_now_text()).alias("imported_at")))]
-    at = pl.col("at") + "+00:00" if pg else pl.col("at")
     for source, rows in batch.items():
         # In key order: the unique (system, source key) index then grows in order, not at random pages.
         tables.append((store.SOURCE, rows.sort("key").select(
             "contact_id", pl.lit(source).alias("system"), pl.col("key").alias("source_key"),
             pl.lit(runs[source][1]).alias("file_name"), pl.col("line").alias("line_number"),
-            pl.lit(runs[source][0], dtype=pl.Int64).alias("run_id"), at.alias("at"), pl.col("phone").alias("phone_e164"),
+            pl.lit(runs[source][0], dtype=pl.Int64).alias("run_id"), "at", pl.col("phone").alias("phone_e164"),
             pl.col("link").str.slice(0, 128).alias("link_key"),
             pl.struct(DATA_FIELDS[source]).struct.json_encode().alias("data"))))
     return tables

@@ -112,13 +112,12 @@ def reserve_contact_ids(cursor, n: int) -> int:
 def write_frame(cursor, table: str, frame) -> None:
     """Insert a Polars frame's rows (columns named as the table's).
 
-    PostgreSQL: COPY of the frame written as CSV by Polars (strings quoted, so an empty
-    string stays empty and only the unquoted \\N is NULL). SQLite: executemany.
+    PostgreSQL: binary COPY (_copy_frame). SQLite: executemany.
     """
-    columns = ", ".join(frame.columns)
     if is_postgres():
         _copy_frame(cursor.cursor, table, frame)
         return
+    columns = ", ".join(frame.columns)
     marks = ", ".join(["?"] * frame.width)
     raw = cursor.cursor  # the driver's cursor: no Django placeholder rewriting per row
     for part in frame.iter_slices(50_000):
@@ -126,22 +125,70 @@ def write_frame(cursor, table: str, frame) -> None:
 
 
 def _copy_frame(raw_cursor, table: str, frame) -> None:
-    """COPY a frame into a PostgreSQL table through a psycopg cursor.
+    """COPY a frame into a PostgreSQL table through a psycopg cursor, in COPY's binary format.
 
-    The queued writer sends each block from a thread of its own: the server parses block n
-    while Polars (outside the GIL) writes block n+1, where a plain write waits for the socket.
+    pgpq encodes the Arrow columns in native code; the server then reads each value as it
+    is stored (no text to parse: a quarter less of its time than CSV). The queued writer
+    sends each block from a thread of its own, so the server reads block n while block
+    n+1 is encoded.
     """
-    import io
-
+    from pgpq import ArrowToPostgresBinaryEncoder
     from psycopg.copy import QueuedLibpqWriter
 
+    if not frame.height:
+        return
+    frame = _as_column_types(frame, _column_types(raw_cursor, table))
     columns = ", ".join(frame.columns)
-    sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')"
-    with raw_cursor.copy(sql, writer=QueuedLibpqWriter(raw_cursor)) as copy:
+    encoder = ArrowToPostgresBinaryEncoder(frame.head(0).to_arrow().schema)
+    with raw_cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)",
+                         writer=QueuedLibpqWriter(raw_cursor)) as copy:
+        copy.write(encoder.write_header())
         for part in frame.iter_slices(_COPY_BLOCK_ROWS):
-            out = io.BytesIO()
-            part.write_csv(out, include_header=False, null_value="\\N", quote_style="non_numeric")
-            copy.write(out.getvalue())
+            for batch in part.to_arrow().to_batches():
+                copy.write(encoder.write_batch(batch))
+        copy.write(encoder.finish())
+
+
+_column_type_cache: dict[str, dict[str, str]] = {}
+
+
+def _column_types(raw_cursor, table: str) -> dict[str, str]:
+    """A table's columns and their PostgreSQL types (format_type), read once per process."""
+    if table not in _column_type_cache:
+        raw_cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+                           "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [table])
+        _column_type_cache[table] = dict(raw_cursor.fetchall())
+    return _column_type_cache[table]
+
+
+def _as_column_types(frame, types: dict[str, str]):
+    """The frame's columns as the Arrow types whose binary form is their column's type.
+
+    Binary COPY takes a value only in its column's exact width and kind: an int8 sent for
+    an integer column is an error, not a conversion. Times come as our UTC text.
+    """
+    import polars as pl
+
+    def column(name: str) -> pl.Expr:
+        kind, col = types[name], pl.col(name)
+        if kind == "timestamp with time zone":
+            if frame.schema[name] == pl.String:  # our naive-UTC text (db_time may have added the offset)
+                return col.str.strip_suffix("+00:00").str.to_datetime(
+                    "%Y-%m-%d %H:%M:%S%.f", time_unit="us", time_zone="UTC", strict=True)
+            return col.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+        if kind not in _arrow_types():
+            raise ValueError(f"{name}: no binary COPY for a {kind} column")
+        return col.cast(_arrow_types()[kind])
+
+    return frame.select(column(name) for name in frame.columns)
+
+
+@functools.cache
+def _arrow_types() -> dict:
+    import polars as pl
+
+    return {"smallint": pl.Int16, "integer": pl.Int32, "bigint": pl.Int64, "double precision": pl.Float64,
+            "boolean": pl.Boolean, "character varying": pl.String, "text": pl.String}
 
 
 def allocate_contact_ids(cursor, n: int) -> list[int]:
