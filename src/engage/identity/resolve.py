@@ -39,6 +39,7 @@ from engage.identity.areas import area_for_postcode
 from engage.identity.models import Caller, LinkOverride, SharedNumber
 from engage.identity.normalise import address_key, name_key, postcode_district, postcode_key
 from engage.identity.phones import PRESENT, normalise
+from engage.sqltime import epoch_seconds_sql
 
 log = logging.getLogger(__name__)
 CHUNK = 500
@@ -97,18 +98,11 @@ class Record:
 _FIELDS = ["id", "phone_e164", "phone_status", "name", "address", "postcode", "email", "handle", "caller_id"]
 
 
-def _epoch_sql(column: str) -> str:
-    """The column as integer epoch seconds, computed by the database (no datetime objects)."""
-    if connection.vendor == "postgresql":
-        return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
-    return f"CAST(strftime('%%s', {column}) AS INTEGER)"
-
-
 def _rows(sql_where: str = "", params: Sequence = ()) -> list[Record]:
     table = Contact._meta.db_table
     with connection.cursor() as cur:
-        cur.execute(f"SELECT {', '.join(_FIELDS)}, {_epoch_sql('arrived_at')} FROM {table} {sql_where} ORDER BY id",
-                    params)
+        epoch = epoch_seconds_sql("arrived_at", whole=True)
+        cur.execute(f"SELECT {', '.join(_FIELDS)}, {epoch} FROM {table} {sql_where} ORDER BY id", params)
         return [
             Record(cid, e164 if status == PRESENT and e164 else "", name or "", address or "", postcode or "",
                    (email or "").strip().lower(), (handle or "").strip().lower(), caller, arrived or 0)

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from engage.config import section
 from engage.contacts.models import Contact
 from engage.service.models import ServiceCallerDay, ServiceHour
+from engage.sqltime import epoch_seconds_sql
 
 WAIT_CAP = 3600
 CHANNELS = ["999", "101", "webchat", "online_report", "social_media", "other"]
@@ -77,12 +78,6 @@ def local_parts(epoch: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return daynum, hour, dow
 
 
-def _epoch_sql(column: str) -> str:
-    if connection.vendor == "sqlite":
-        return f"(julianday({column}) - 2440587.5) * 86400.0"
-    return f"EXTRACT(EPOCH FROM {column})"
-
-
 def db_times(*moments: dt.datetime) -> list:
     """Times as the contacts table stores them. A raw cursor would bind an aware datetime
     as '... 00:00:00+00:00' on SQLite, which sorts after the stored '... 00:00:00' and so
@@ -94,8 +89,9 @@ def fetch_timings(start: dt.datetime, end: dt.datetime, channels: tuple[str, ...
     """The columns service levels need, for contacts arriving in [start, end), as arrays."""
     table = Contact._meta.db_table
     only = f" AND channel IN ({', '.join(['%s'] * len(channels))})" if channels else ""
+    arrived, answered, ended = (epoch_seconds_sql(column) for column in ("arrived_at", "answered_at", "ended_at"))
     sql = (
-        f"SELECT {_epoch_sql('arrived_at')}, channel, {_epoch_sql('answered_at')}, {_epoch_sql('ended_at')}, "
+        f"SELECT {arrived}, channel, {answered}, {ended}, "
         f"queue_seconds, talk_seconds, abandoned, caller_id FROM {table} WHERE arrived_at >= %s AND arrived_at < %s{only}"
     )
     with connection.cursor() as cur:
@@ -267,7 +263,7 @@ def rebuild_callers(caller_ids: list[int]) -> int:
     for i in range(0, len(caller_ids), 500):
         chunk = caller_ids[i : i + 500]
         with connection.cursor() as cur:
-            cur.execute(f"SELECT {_epoch_sql('arrived_at')}, queue_seconds, talk_seconds, caller_id FROM {table} "
+            cur.execute(f"SELECT {epoch_seconds_sql('arrived_at')}, queue_seconds, talk_seconds, caller_id FROM {table} "
                         f"WHERE caller_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
             got = cur.fetchall()
         arrived, queue, talk, caller = zip(*got) if got else ((), (), (), ())
