@@ -13,8 +13,9 @@ from django.db.models import Max
 from engage.contacts.models import Contact
 from engage.impact import simulation
 from engage.impact.simulation import Calls, drop_repeat_demand, erlang_roster, observed, simulate
-from engage.service.aggregate import _epoch_sql, db_times
+from engage.service.aggregate import db_times
 from engage.service.levels import targets
+from engage.sqltime import epoch_seconds_sql
 
 
 def load_calls(line: str, start: dt.datetime, end: dt.datetime) -> Calls:
@@ -29,9 +30,9 @@ def load_lines(lines: tuple[str, ...], start: dt.datetime, end: dt.datetime) -> 
     SQL: queue seconds, else answer minus arrival, else (abandoned) end minus arrival;
     calls with none of these have no ACD timing and are left out.
     """
-    arrived = _epoch_sql("arrived_at")
-    wait = (f"COALESCE(queue_seconds, {_epoch_sql('answered_at')} - {arrived}, "
-            f"CASE WHEN abandoned THEN {_epoch_sql('ended_at')} - {arrived} END)")
+    arrived = epoch_seconds_sql("arrived_at")
+    wait = (f"COALESCE(queue_seconds, {epoch_seconds_sql('answered_at')} - {arrived}, "
+            f"CASE WHEN abandoned THEN {epoch_seconds_sql('ended_at')} - {arrived} END)")
     sql = (f"SELECT channel, {arrived}, {wait}, COALESCE(talk_seconds, 0), abandoned, COALESCE(caller_id, -1) "
            f"FROM {Contact._meta.db_table} WHERE arrived_at >= %s AND arrived_at < %s "
            f"AND channel IN ({', '.join(['%s'] * len(lines))}) AND {wait} IS NOT NULL")
