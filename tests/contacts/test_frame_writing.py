@@ -29,8 +29,7 @@ def test_a_frame_goes_in_value_for_value_nulls_and_empty_strings_apart():
         "imported_at": ["2025-04-01 00:00:00", "2025-04-01 00:00:00"],
     }
     text = {field: ["", ""] for field in CONTACT_FIELDS if field not in given and field not in ("ended_at", "talk_seconds")}
-    contacts = pl.DataFrame({**given, **text, "ended_at": [None, None], "talk_seconds": [None, None]},
-                            schema_overrides={"ended_at": pl.String, "talk_seconds": pl.Float64})
+    contacts = pl.DataFrame({**given, **text, "ended_at": [None, None], "talk_seconds": [None, None]})  # Null dtype
     sources = pl.DataFrame({"contact_id": [10, 11], "system": ["calls", "calls"], "source_key": ["K1", "K2"],
                             "file_name": ["f.csv", "f.csv"], "line_number": [2, None], "run_id": [run.pk, run.pk],
                             "at": ["2025-10-26 01:45:00.250000", None], "phone_e164": ["+447700900123", ""],

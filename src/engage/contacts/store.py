@@ -149,16 +149,11 @@ def _copy_frame(raw_cursor, table: str, frame) -> None:
         copy.write(encoder.finish())
 
 
-_column_type_cache: dict[str, dict[str, str]] = {}
-
-
 def _column_types(raw_cursor, table: str) -> dict[str, str]:
-    """A table's columns and their PostgreSQL types (format_type), read once per process."""
-    if table not in _column_type_cache:
-        raw_cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
-                           "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [table])
-        _column_type_cache[table] = dict(raw_cursor.fetchall())
-    return _column_type_cache[table]
+    """A table's columns and their PostgreSQL types (format_type): one catalog look-up per COPY."""
+    raw_cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+                       "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [table])
+    return dict(raw_cursor.fetchall())
 
 
 def _as_column_types(frame, types: dict[str, str]):
@@ -175,7 +170,9 @@ def _as_column_types(frame, types: dict[str, str]):
             if frame.schema[name] == pl.String:  # our naive-UTC text (db_time may have added the offset)
                 return col.str.strip_suffix("+00:00").str.to_datetime(
                     "%Y-%m-%d %H:%M:%S%.f", time_unit="us", time_zone="UTC", strict=True)
-            return col.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+            if isinstance(frame.schema[name], pl.Datetime):
+                return col.dt.convert_time_zone("UTC").dt.cast_time_unit("us")
+            return col.cast(pl.Datetime("us", "UTC"))  # a column of nulls
         if kind not in _arrow_types():
             raise ValueError(f"{name}: no binary COPY for a {kind} column")
         return col.cast(_arrow_types()[kind])
