@@ -69,6 +69,7 @@ def test_import_table_totals_a_multi_file_run(tmp_path, capsys):
     call_command("import", f"calls={calls_csv}", f"acd={acd_csv}", defer=True, json=True)
     out = json.loads(capsys.readouterr().out)
     assert [(r["source"], r["imported"], r["one_load"]) for r in out] == [("calls", 6, True), ("acd", 4, True)]
+    assert len({r["seconds"] for r in out}) == 1  # the plan's one time, the same for every file
     call_command("import", f"calls={calls_csv}", f"acd={acd_csv}", defer=True)  # not empty now: file by file
     table = capsys.readouterr().out
     total = next(line for line in table.splitlines() if "total" in line)

@@ -89,8 +89,9 @@ def load(files: list[tuple[Path, str]], defer: bool, progress: Callable[[str, in
         ImportRun.objects.filter(pk__in=[f.run.pk for f in parsed]).update(
             status=ImportRun.Status.FAILED, ended_at=timezone.now(), message=str(exc)[:2000] or type(exc).__name__)
         raise
+    seconds = time.perf_counter() - started
     for f, result in zip(parsed, results):
-        result.seconds, result.one_load = time.perf_counter() - started, True  # one plan for all files
+        result.seconds, result.one_load = seconds, True  # one plan for all files: one time
         ImportRun.objects.filter(pk=f.run.pk).update(status=ImportRun.Status.COMPLETED, ended_at=timezone.now())
         if progress:
             progress(str(f.path), 2, 2)
