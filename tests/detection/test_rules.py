@@ -53,31 +53,17 @@ def test_duplicate_rule_names_are_refused():
         parse_rules([rule, rule])
 
 
-def test_a_force_file_replaces_the_rules(tmp_path, settings):
-    force = tmp_path / "force.toml"
-    force.write_text('[[detection.rules]]\nname = "ours"\nsubject = "caller"\nchannels = ["999"]\n'
-                     'thresholds = [{ at_least = 3, window = "calendar_day" }]\n')
-    settings.ENGAGE_CONFIG = str(force)
-    config.load.cache_clear()
-    try:
-        assert [r.name for r in load_rules(include_disabled=True)] == ["ours"]
-        assert config.section("detection")["current_days"] == 30  # other keys still merge
-    finally:
-        settings.ENGAGE_CONFIG = ""
-        config.load.cache_clear()
+def test_a_force_file_replaces_the_rules(force_config):
+    force_config('[[detection.rules]]\nname = "ours"\nsubject = "caller"\nchannels = ["999"]\n'
+                 'thresholds = [{ at_least = 3, window = "calendar_day" }]\n')
+    assert [r.name for r in load_rules(include_disabled=True)] == ["ours"]
+    assert config.section("detection")["current_days"] == 30  # other keys still merge
 
 
-def test_detect_reports_a_bad_configuration_in_one_line(tmp_path, settings):
+def test_detect_reports_a_bad_configuration_in_one_line(force_config):
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    force = tmp_path / "force.toml"
-    force.write_text('[[detection.rules]]\nname = "bad"\nthresholds = [{ at_least = 3, window = "week" }]\n')
-    settings.ENGAGE_CONFIG = str(force)
-    config.load.cache_clear()
-    try:
-        with pytest.raises(CommandError, match="configuration: rule 'bad' threshold 1"):
-            call_command("detect")
-    finally:
-        settings.ENGAGE_CONFIG = ""
-        config.load.cache_clear()
+    force_config('[[detection.rules]]\nname = "bad"\nthresholds = [{ at_least = 3, window = "week" }]\n')
+    with pytest.raises(CommandError, match="configuration: rule 'bad' threshold 1"):
+        call_command("detect")

@@ -13,20 +13,15 @@ def test_default_areas():
     assert area_for_postcode("") == ""
 
 
-def test_sector_and_area_prefixes(settings, tmp_path):
-    from engage import config
+def test_sector_and_area_prefixes(force_config):
     from engage.identity import areas as mod
 
-    cfg = tmp_path / "force.toml"
-    cfg.write_text('[[areas]]\ncode = "X"\nname = "X"\npostcode_prefixes = ["ZZ"]\n'
-                   '[[areas]]\ncode = "Y"\nname = "Y"\npostcode_prefixes = ["ZZ1 2"]\n')
-    settings.ENGAGE_CONFIG = str(cfg)
-    config.load.cache_clear()
+    force_config('[[areas]]\ncode = "X"\nname = "X"\npostcode_prefixes = ["ZZ"]\n'
+                 '[[areas]]\ncode = "Y"\nname = "Y"\npostcode_prefixes = ["ZZ1 2"]\n')
     mod.clear_cache()
     try:
         assert area_for_postcode("ZZ1 2AB") == "Y"  # the sector is the longer prefix
         assert area_for_postcode("ZZ1 3AB") == "X"
         assert area_for_postcode("ZZ10 1AB") == "X"
     finally:
-        config.load.cache_clear()
         mod.clear_cache()

@@ -69,24 +69,17 @@ def test_holder_index_leaves_long_nameless_stretches_with_the_caller_before_them
     assert _holder_index(events[:3], {}, gap=7 * DAY, max_alone=2, frequent=True) == [0, 0, 0]
 
 
-def test_recycled_numbers_when_turned_on_are_split_by_name_blocks_not_shared(settings, tmp_path):
-    from engage import config
+def test_recycled_numbers_when_turned_on_are_split_by_name_blocks_not_shared(force_config):
     from engage.identity.models import SharedNumber
 
-    cfg = tmp_path / "force.toml"
-    cfg.write_text("[identity]\nrecycled_min_gap_days = 2\n")
-    settings.ENGAGE_CONFIG = str(cfg)
-    config.load.cache_clear()
-    try:
-        ada = [at(add_contact("07700 900704", name="Ada Brown"), d) for d in (0, 1)]
-        bill = [at(add_contact("07700 900704", name="Bill Stone"), d) for d in (20, 21)]
-        home = [at(add_contact("07700 900705", name=n), d / 24) for d, n in enumerate(["Cara Lind", "Dan Moss"] * 2)]
-        resolve_full()
-        assert not SharedNumber.objects.filter(e164="+447700900704").exists()
-        a1, a2, b1, b2 = callers_of(*ada, *bill)
-        assert a1 == a2 and b1 == b2 and a1 != b1
-        # Names that interleave within hours are a shared line, as before.
-        assert SharedNumber.objects.filter(e164="+447700900705").exists()
-        assert len(set(callers_of(*home))) == 2
-    finally:
-        config.load.cache_clear()
+    force_config("[identity]\nrecycled_min_gap_days = 2\n")
+    ada = [at(add_contact("07700 900704", name="Ada Brown"), d) for d in (0, 1)]
+    bill = [at(add_contact("07700 900704", name="Bill Stone"), d) for d in (20, 21)]
+    home = [at(add_contact("07700 900705", name=n), d / 24) for d, n in enumerate(["Cara Lind", "Dan Moss"] * 2)]
+    resolve_full()
+    assert not SharedNumber.objects.filter(e164="+447700900704").exists()
+    a1, a2, b1, b2 = callers_of(*ada, *bill)
+    assert a1 == a2 and b1 == b2 and a1 != b1
+    # Names that interleave within hours are a shared line, as before.
+    assert SharedNumber.objects.filter(e164="+447700900705").exists()
+    assert len(set(callers_of(*home))) == 2

@@ -11,25 +11,17 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 HOME = "Oak House, 12 Mill Road"
 
 
-def test_configured_shared_number_is_not_merged(settings, tmp_path):
-    from engage import config
-
-    cfg = tmp_path / "force.toml"
-    cfg.write_text('[identity]\nshared_numbers = ["01632 960999"]\n')
-    settings.ENGAGE_CONFIG = str(cfg)
-    config.load.cache_clear()
-    try:
-        a = add_contact("01632 960999", name="Ada Brown", address=HOME, postcode="CB1 2AB")
-        b = add_contact("01632 960999", name="Ada Brown", address=HOME, postcode="CB1 2AB")
-        c = add_contact("01632 960999", name="Bill Stone", address=HOME, postcode="CB1 2AB")
-        d = add_contact("01632 960999")
-        resolve_full()
-        ca, cb, cc, cd = callers_of(a, b, c, d)
-        assert ca == cb  # the same resident, by name and address
-        assert cc != ca  # another resident of the same home
-        assert cd is None  # the home's number alone says nobody
-    finally:
-        config.load.cache_clear()
+def test_configured_shared_number_is_not_merged(force_config):
+    force_config('[identity]\nshared_numbers = ["01632 960999"]\n')
+    a = add_contact("01632 960999", name="Ada Brown", address=HOME, postcode="CB1 2AB")
+    b = add_contact("01632 960999", name="Ada Brown", address=HOME, postcode="CB1 2AB")
+    c = add_contact("01632 960999", name="Bill Stone", address=HOME, postcode="CB1 2AB")
+    d = add_contact("01632 960999")
+    resolve_full()
+    ca, cb, cc, cd = callers_of(a, b, c, d)
+    assert ca == cb  # the same resident, by name and address
+    assert cc != ca  # another resident of the same home
+    assert cd is None  # the home's number alone says nobody
 
 
 def test_number_with_many_names_is_detected_as_shared():

@@ -13,23 +13,15 @@ from .conftest import add_rows
 pytestmark = [pytest.mark.django_db]
 
 
-def test_train_saves_a_model_that_resolution_uses(tmp_path, settings):
-    from engage import config
-
+def test_train_saves_a_model_that_resolution_uses(tmp_path, force_config):
     rows = testdata.contacts(testdata.people(300, seed=5), seed=5)
     ids = add_rows(rows)
     model = tmp_path / "model.json"
     call_command("resolve", train=str(model))
     saved = json.loads(model.read_text())
     assert {c["output_column_name"] for c in saved["comparisons"]} >= {"name", "location", "phone"}
-    cfg = tmp_path / "force.toml"
-    cfg.write_text(f'[identity]\nmodel_path = "{model}"\n')
-    settings.ENGAGE_CONFIG = str(cfg)
-    config.load.cache_clear()
-    try:
-        resolve_full()
-    finally:
-        config.load.cache_clear()
+    force_config(f'[identity]\nmodel_path = "{model}"\n')
+    resolve_full()
     from engage.contacts.models import Contact
 
     caller_of = dict(Contact.objects.values_list("pk", "caller_id"))
