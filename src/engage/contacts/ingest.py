@@ -771,14 +771,23 @@ def _match_by_number(cursor, source: str, rows: _Rows, slot_of, slots, moves, to
         matched = match_incidents(calls.get(phone, []), incidents.get(phone, []), tolerance)
         for _at, key in incidents.get(phone, []):
             target = call_slot.get(matched[key]) if key in matched else None
-            if key in inc_db:
-                sr_id, current = inc_db[key]
-                if target is None and current in call_contacts:
-                    moves.append((sr_id, slots.new(), current))  # left its call: a contact of its own again
-                elif target is not None and target != ("c", current):
-                    moves.append((sr_id, target, current))
-            else:
-                slot_of[key] = target if target is not None else slots.new()
+            _place_incident(key, target, inc_db, call_contacts, slot_of, slots, moves)
+
+
+def _place_incident(key: str, target, inc_db: dict, call_contacts: set, slot_of, slots, moves) -> None:
+    """An incident to the contact of the call it joins (target; None: a contact of its own).
+
+    A new incident is placed; a stored one moves only if its join changed. Both joins
+    (by number, and the no-CLI one) place their incidents so.
+    """
+    if key not in inc_db:
+        slot_of[key] = target if target is not None else slots.new()
+        return
+    sr_id, current = inc_db[key]
+    if target is None and current in call_contacts:
+        moves.append((sr_id, slots.new(), current))  # left its call: a contact of its own again
+    elif target is not None and target != ("c", current):
+        moves.append((sr_id, target, current))
 
 
 # ---------------------------------------------------------------- the no-CLI join (joining.match_withheld)
@@ -877,12 +886,7 @@ def _place_withheld(cursor, incidents, matched, call_slot, inc_db, span, slot_of
         cursor, f"SELECT contact_id FROM {store.SOURCE} WHERE system = 'calls' AND contact_id {{in}}",
         {cid for _sr, cid in inc_db.values()})}
     for _line, t, key in incidents:
+        if key in inc_db and not low <= naive_utc(t) <= high:
+            continue
         target = call_slot[matched[key]] if key in matched else None
-        if key not in inc_db:
-            slot_of[key] = target if target is not None else slots.new()
-        elif low <= naive_utc(t) <= high:
-            sr_id, current = inc_db[key]
-            if target is None and current in in_calls:
-                moves.append((sr_id, slots.new(), current))  # left its call: a contact of its own again
-            elif target is not None and target != ("c", current):
-                moves.append((sr_id, target, current))
+        _place_incident(key, target, inc_db, in_calls, slot_of, slots, moves)
